@@ -1,0 +1,82 @@
+// AfdListener: a bound, listening endpoint that hands out AfdSockets.
+import { native } from './binding';
+import { Address, readAddress, writeAddress } from './address';
+import { socketClosed } from './errors';
+import { Endpoint, openEndpoint, scratch } from './io';
+import { AfdSocket, acceptInto } from './socket';
+import * as check from './validate';
+
+const SHARES = ['unique', 'reuse', 'wildcard', 'exclusive'] as const;
+export type Share = (typeof SHARES)[number];
+
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+  backlog?: number;
+  share?: Share;
+  noDelay?: boolean;
+  signal?: AbortSignal;
+}
+
+export class AfdListener {
+  /** @internal */ readonly endpoint: Endpoint;
+  private readonly noDelay: boolean;
+  private readonly bound: Address;
+
+  private constructor(endpoint: Endpoint, noDelay: boolean, bound: Address) {
+    this.endpoint = endpoint;
+    this.noDelay = noDelay;
+    this.bound = bound;
+  }
+
+  static async listen(options: ListenOptions = {}): Promise<AfdListener> {
+    const o = check.object('options', options, true);
+    const { host, family } = check.host('options.host', o.host, '0.0.0.0');
+    const port = check.port('options.port', o.port, 0);
+    const backlog = check.integer('options.backlog', o.backlog, 511, 0, 0x7fffffff);
+    const share = check.oneOf('options.share', o.share, SHARES, 'unique');
+    const noDelay = check.boolean('options.noDelay', o.noDelay, true);
+    check.signal('options.signal', o.signal);
+    const endpoint = openEndpoint(family);
+    try {
+      writeAddress(scratch, host, port);
+      endpoint.call('bind', native.bind(endpoint.ep, SHARES.indexOf(share)), { address: host, port });
+      const bound = readAddress(scratch);
+      endpoint.call('listen', native.listen(endpoint.ep, backlog), { address: host, port: bound.port });
+      return new AfdListener(endpoint, noDelay, bound);
+    } catch (err) {
+      await endpoint.close();
+      throw err;
+    }
+  }
+
+  address(): Address {
+    return { ...this.bound };
+  }
+
+  async accept(options?: { signal?: AbortSignal }): Promise<AfdSocket> {
+    const signal = check.signal('options.signal', check.object('options', options, true).signal);
+    return acceptInto(this.endpoint, this.noDelay, { signal });
+  }
+
+  close(): Promise<void> {
+    return this.endpoint.close();
+  }
+
+  ref(): this { this.endpoint.ref(); return this; }
+  unref(): this { this.endpoint.unref(); return this; }
+
+  /** Yields accepted sockets; ends when the listener is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<AfdSocket> {
+    for (;;) {
+      let socket: AfdSocket;
+      try {
+        socket = await this.accept();
+      } catch (err) {
+        if ((err as { code?: string }).code === socketClosed().code) return;
+        throw err;
+      }
+      yield socket;
+    }
+  }
+}

@@ -1,0 +1,227 @@
+// JS <-> core. Argument shapes are checked in lib/ before anything gets here;
+// this file only converts values and never calls the OS itself.
+#include <cstring>
+
+#include "instance.h"
+
+namespace afdsock {
+namespace {
+
+Instance& Self(const Napi::CallbackInfo& info) { return *info.Env().GetInstanceData<Instance>(); }
+
+uint32_t U32(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Uint32Value(); }
+
+// Inline outcome: state as the return value, status and value in the shared slot.
+Napi::Value Report(const Napi::CallbackInfo& info, Instance& self, const Outcome& o) {
+  self.slot[0] = static_cast<double>(o.status);
+  self.slot[1] = o.value;
+  return Napi::Number::New(info.Env(), o.state);
+}
+
+// Scratch layout (32 bytes): [0] family 4|6, [2..3] port (LE), [4..7] scope id (LE), [8..23] address.
+SockAddr ReadScratch(const Instance& self) {
+  SockAddr a{};
+  const uint8_t* s = self.scratch;
+  a.family = s[0];
+  a.port = static_cast<uint16_t>(s[2] | (s[3] << 8));
+  a.scope = static_cast<uint32_t>(s[4] | (s[5] << 8) | (s[6] << 16) | (static_cast<uint32_t>(s[7]) << 24));
+  std::memcpy(a.bytes, s + 8, 16);
+  return a;
+}
+
+void WriteScratch(Instance& self, const SockAddr& a) {
+  uint8_t* s = self.scratch;
+  std::memset(s, 0, 32);
+  s[0] = a.family;
+  s[2] = static_cast<uint8_t>(a.port & 0xff);
+  s[3] = static_cast<uint8_t>(a.port >> 8);
+  for (int i = 0; i < 4; i++) s[4 + i] = static_cast<uint8_t>(a.scope >> (8 * i));
+  std::memcpy(s + 8, a.bytes, 16);
+}
+
+void DeliverBatch(Instance& self, Napi::Env env, std::vector<Completion>& raw) {
+  self.settled.clear();
+  self.backend.Process(raw, self.settled);
+  if (self.settled.empty() || self.on_batch.IsEmpty()) return;
+  Napi::HandleScope scope(env);
+  size_t n = self.settled.size();
+  Napi::Float64Array out = Napi::Float64Array::New(env, n * 4);
+  double* d = out.Data();
+  for (size_t i = 0; i < n; i++) {
+    const Settled& s = self.settled[i];
+    d[i * 4 + 0] = s.request;
+    d[i * 4 + 1] = s.state;
+    d[i * 4 + 2] = static_cast<double>(s.status);
+    d[i * 4 + 3] = s.value;
+  }
+  self.on_batch.Call({out});
+}
+
+// init(onBatch, slot: Float64Array(2), scratch: Uint8Array(32)) -> backend name
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  Napi::Env env = info.Env();
+  self.on_batch = Napi::Persistent(info[0].As<Napi::Function>());
+  Napi::Float64Array slot = info[1].As<Napi::Float64Array>();
+  Napi::Uint8Array scratch = info[2].As<Napi::Uint8Array>();
+  if (slot.ElementLength() < 2 || scratch.ElementLength() < 32)
+    throw Napi::RangeError::New(env, "afd-socket: bad init buffers");
+  self.slot_ref = Napi::Persistent(slot);
+  self.slot = slot.Data();
+  self.scratch_ref = Napi::Persistent(scratch);
+  self.scratch = scratch.Data();
+  if (!self.started) {
+    Instance* p = &self;
+    self.queue.Start(env, [p](Napi::Env e, std::vector<Completion>& raw) { DeliverBatch(*p, e, raw); });
+    std::string err = self.backend.Start(&self.queue);
+    if (!err.empty()) {
+      self.queue.Stop();
+      throw Napi::Error::New(env, "afd-socket: " + err);
+    }
+    self.started = true;
+  }
+  return Napi::String::New(env, self.backend.Name());
+}
+
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.Open(static_cast<int>(U32(info, 0))));
+}
+
+// bind(ep, share), address in scratch; the bound address comes back in scratch
+Napi::Value Bind(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  SockAddr bound{};
+  Outcome o = self.backend.Bind(U32(info, 0), ReadScratch(self), static_cast<Share>(U32(info, 1)), &bound);
+  if (o.state == kDone) WriteScratch(self, bound);
+  return Report(info, self, o);
+}
+
+Napi::Value Listen(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.Listen(U32(info, 0), static_cast<int>(U32(info, 1))));
+}
+
+Napi::Value Accept(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.Accept(U32(info, 0), U32(info, 1)));
+}
+
+// connect(ep, request), address in scratch
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.Connect(U32(info, 0), ReadScratch(self), U32(info, 1)));
+}
+
+// recv(ep, into: Uint8Array, request): the caller keeps `into` alive until it settles
+Napi::Value Recv(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
+  return Report(info, self, self.backend.Recv(U32(info, 0), buf.Data(), buf.ByteLength(), U32(info, 2)));
+}
+
+// send(ep, data: Uint8Array, request): the caller keeps `data` alive until it settles
+Napi::Value Send(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
+  return Report(info, self, self.backend.Send(U32(info, 0), buf.Data(), buf.ByteLength(), U32(info, 2)));
+}
+
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.Shutdown(U32(info, 0), U32(info, 1)));
+}
+
+Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.SetNoDelay(U32(info, 0), info[1].ToBoolean().Value()));
+}
+
+Napi::Value LocalAddress(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  SockAddr a{};
+  Outcome o = self.backend.LocalAddress(U32(info, 0), &a);
+  if (o.state == kDone) WriteScratch(self, a);
+  return Report(info, self, o);
+}
+
+Napi::Value RemoteAddress(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  SockAddr a{};
+  Outcome o = self.backend.RemoteAddress(U32(info, 0), &a);
+  if (o.state == kDone) WriteScratch(self, a);
+  return Report(info, self, o);
+}
+
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  Self(info).backend.Cancel(U32(info, 0), U32(info, 1));
+  return info.Env().Undefined();
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  Self(info).backend.Close(U32(info, 0));
+  return info.Env().Undefined();
+}
+
+Napi::Value Ref(const Napi::CallbackInfo& info) {
+  Self(info).queue.Ref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value Unref(const Napi::CallbackInfo& info) {
+  Self(info).queue.Unref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value ErrorName(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), Backend::ErrorName(info[0].As<Napi::Number>().Int64Value()));
+}
+
+Napi::Value SetTrace(const Napi::CallbackInfo& info) {
+  Self(info).tracer.Set(info.Env(), info[0]);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetDialect(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), Self(info).backend.SetDialect(info[0].As<Napi::String>().Utf8Value()));
+}
+
+Napi::Value Dialect(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), Self(info).backend.Dialect());
+}
+
+}  // namespace
+
+void Instance::Stop() {
+  if (!started) return;
+  started = false;
+  backend.Stop();
+  queue.Stop();
+  tracer.Clear();
+}
+
+Napi::Object AbiLayout(Napi::Env env);  // abi_layout.cc
+
+Napi::Object RegisterBinding(Napi::Env env, Napi::Object exports) {
+  struct Fn {
+    const char* name;
+    Napi::Value (*fn)(const Napi::CallbackInfo&);
+  };
+  static const Fn fns[] = {
+      {"init", Init},           {"open", Open},
+      {"bind", Bind},           {"listen", Listen},
+      {"accept", Accept},       {"connect", Connect},
+      {"recv", Recv},           {"send", Send},
+      {"shutdown", Shutdown},   {"setNoDelay", SetNoDelay},
+      {"localAddress", LocalAddress}, {"remoteAddress", RemoteAddress},
+      {"cancel", Cancel},       {"close", Close},
+      {"ref", Ref},             {"unref", Unref},
+      {"errorName", ErrorName}, {"setTrace", SetTrace},
+      {"setDialect", SetDialect}, {"dialect", Dialect},
+  };
+  for (const Fn& f : fns) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
+  exports.Set("abiLayout", AbiLayout(env));
+  return exports;
+}
+
+}  // namespace afdsock

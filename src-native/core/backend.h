@@ -1,0 +1,70 @@
+// The platform layer as the binding sees it: one Backend per Node environment.
+//
+// Every call is made on the JS thread. An operation either finishes inline
+// (kDone / kFailed, nothing retained) or returns kPending, after which exactly
+// one Settled entry for its request id comes out of Process(). Until then the
+// backend owns the request record, and the caller must keep the data buffer
+// alive: the kernel may write to it until the request settles, cancelled or not.
+//
+// Implemented once per platform: win/backend.cc (AFD) and epoll/backend.cc.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "completion_queue.h"
+#include "trace.h"
+#include "types.h"
+
+namespace afdsock {
+
+class Backend {
+ public:
+  explicit Backend(Tracer& tracer);
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  // 'afd', 'afd-wine' or 'linux'.
+  std::string Name() const;
+  // Starts the wait thread, which feeds `queue`. Returns an error text or "".
+  std::string Start(CompletionQueue* queue);
+  // Cancels and closes every endpoint, waits until the kernel has finished
+  // with every request, and joins the wait thread. Safe to call twice.
+  void Stop();
+
+  Outcome Open(int family);  // value: endpoint id
+  Outcome Bind(uint32_t ep, const SockAddr& addr, Share share, SockAddr* bound);
+  Outcome Listen(uint32_t ep, int backlog);
+  Outcome Accept(uint32_t ep, uint32_t request);  // value: new endpoint id
+  Outcome Connect(uint32_t ep, const SockAddr& addr, uint32_t request);
+  Outcome Recv(uint32_t ep, uint8_t* data, size_t len, uint32_t request);  // value: bytes, 0 = EOF
+  Outcome Send(uint32_t ep, const uint8_t* data, size_t len, uint32_t request);  // every byte, or an error
+  Outcome Shutdown(uint32_t ep, uint32_t request);  // send side
+  Outcome SetNoDelay(uint32_t ep, bool on);
+  Outcome LocalAddress(uint32_t ep, SockAddr* out);
+  Outcome RemoteAddress(uint32_t ep, SockAddr* out);
+  // Asks the kernel to stop `request`; it still settles (as cancelled) later.
+  void Cancel(uint32_t ep, uint32_t request);
+  // Cancels everything pending on `ep` and releases it; pending requests
+  // settle as cancelled once the kernel lets go of them.
+  void Close(uint32_t ep);
+
+  // JS thread: turns what the wait thread saw into settled requests.
+  void Process(std::vector<Completion>& in, std::vector<Settled>& out);
+
+  // The Node error code for a status ('ECONNREFUSED', ...; 'ECANCELED' for a
+  // cancelled request; 'UNKNOWN' when unmapped).
+  static const char* ErrorName(int64_t status);
+
+  // Windows only: 'windows' or 'wine'. Returns false where there are no dialects.
+  bool SetDialect(const std::string& name);
+  std::string Dialect() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace afdsock

@@ -1,0 +1,361 @@
+// The Linux platform layer: nonblocking syscalls issued by the library itself,
+// readiness from its own epoll instance (poller.cc), and the same contract as
+// the completion port on Windows: an operation finishes inline when it can,
+// otherwise it is parked and settles exactly once from Process().
+//
+// N.b. syscalls only ever run on the JS thread, so the kernel never touches a
+// parked request's buffer outside a call made here; parked requests own no
+// kernel state and can be dropped at once on close.
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <deque>
+
+#include "../core/backend.h"
+#include "../core/id_table.h"
+#include "poller.h"
+
+namespace afdsock {
+
+namespace {
+
+enum class Op : uint8_t { kAccept, kConnect, kRecv, kSend };
+
+struct Parked {
+  uint32_t request;
+  Op op;
+  uint8_t* data;
+  size_t len;
+  size_t done;
+};
+
+struct Endpoint {
+  int fd = -1;
+  int family = 4;
+  std::deque<Parked> reads;   // accept or recv, in order
+  std::deque<Parked> writes;  // connect or send, in order
+  SockAddr peer{};
+  bool has_peer = false;
+};
+
+socklen_t ToNative(const SockAddr& a, sockaddr_storage* ss) {
+  std::memset(ss, 0, sizeof *ss);
+  if (a.family == 6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(a.port);
+    s6->sin6_scope_id = a.scope;
+    std::memcpy(&s6->sin6_addr, a.bytes, 16);
+    return sizeof(sockaddr_in6);
+  }
+  auto* s4 = reinterpret_cast<sockaddr_in*>(ss);
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(a.port);
+  std::memcpy(&s4->sin_addr, a.bytes, 4);
+  return sizeof(sockaddr_in);
+}
+
+SockAddr FromNative(const sockaddr_storage& ss) {
+  SockAddr a{};
+  if (ss.ss_family == AF_INET6) {
+    auto* s6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    a.family = 6;
+    a.port = ntohs(s6->sin6_port);
+    a.scope = s6->sin6_scope_id;
+    std::memcpy(a.bytes, &s6->sin6_addr, 16);
+  } else {
+    auto* s4 = reinterpret_cast<const sockaddr_in*>(&ss);
+    a.family = 4;
+    a.port = ntohs(s4->sin_port);
+    std::memcpy(a.bytes, &s4->sin_addr, 4);
+  }
+  return a;
+}
+
+bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
+
+}  // namespace
+
+struct Backend::Impl {
+  explicit Impl(Tracer& t) : tracer(t) {}
+  Tracer& tracer;
+  epoll::Poller poller;
+  IdTable<Endpoint> endpoints;
+  std::vector<Settled> deferred;  // cancellations, settled at the next Process()
+
+  // Every syscall goes through here so the trace sees it with its result.
+  int64_t Traced(const char* name, int fd, int64_t r) {
+    int err = r < 0 ? errno : 0;
+    if (tracer.On()) tracer.Posix(name, fd, r, err);
+    errno = err;
+    return r;
+  }
+
+  Endpoint* Get(uint32_t id) { return endpoints.Get(id); }
+
+  uint32_t Adopt(int fd, int family, int* err) {
+    auto ep = std::make_unique<Endpoint>();
+    ep->fd = fd;
+    ep->family = family;
+    uint32_t id = endpoints.Add(std::move(ep));
+    *err = poller.Add(fd, id);
+    if (*err != 0) {
+      Traced("close", fd, close(fd));
+      endpoints.Remove(id);
+      return 0;
+    }
+    return id;
+  }
+
+  // One attempt at a parked or new operation. kPending: still would block.
+  Outcome Attempt(uint32_t id, Endpoint& ep, Parked& p) {
+    switch (p.op) {
+      case Op::kAccept: {
+        sockaddr_storage ss{};
+        socklen_t len = sizeof ss;
+        int fd = static_cast<int>(
+            Traced("accept4", ep.fd,
+                   accept4(ep.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC)));
+        if (fd < 0) return WouldBlock(errno) ? Pending() : Failed(errno);
+        int err = 0;
+        uint32_t child = Adopt(fd, ep.family, &err);
+        if (child == 0) return Failed(err);
+        Endpoint* c = Get(child);
+        c->peer = FromNative(ss);
+        c->has_peer = true;
+        return Done(child);
+      }
+      case Op::kConnect: {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (getsockopt(ep.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+        if (err == 0) {
+          // Still in progress? getpeername tells (ENOTCONN until it is done).
+          sockaddr_storage ss{};
+          socklen_t sl = sizeof ss;
+          if (getpeername(ep.fd, reinterpret_cast<sockaddr*>(&ss), &sl) < 0)
+            return errno == ENOTCONN ? Pending() : Failed(errno);
+          return Done();
+        }
+        return WouldBlock(err) || err == EINPROGRESS ? Pending() : Failed(err);
+      }
+      case Op::kRecv: {
+        ssize_t n = Traced("recv", ep.fd, recv(ep.fd, p.data, p.len, 0));
+        if (n < 0) return WouldBlock(errno) ? Pending() : Failed(errno);
+        return Done(static_cast<double>(n));
+      }
+      case Op::kSend: {
+        while (p.done < p.len) {
+          ssize_t n = Traced("send", ep.fd, send(ep.fd, p.data + p.done, p.len - p.done, MSG_NOSIGNAL));
+          if (n < 0) {
+            if (errno == EINTR) continue;
+            return WouldBlock(errno) ? Pending() : Failed(errno);
+          }
+          p.done += static_cast<size_t>(n);
+        }
+        return Done(static_cast<double>(p.done));
+      }
+    }
+    (void)id;
+    return Failed(EINVAL);
+  }
+
+  // Runs parked requests in order until one would block.
+  void Drive(uint32_t id, std::deque<Parked>& q, std::vector<Settled>& out) {
+    while (!q.empty()) {
+      Endpoint* ep = Get(id);
+      if (ep == nullptr) return;
+      Outcome o = Attempt(id, *ep, q.front());
+      if (o.state == kPending) return;
+      out.push_back(Settled{q.front().request, o.state, o.status, o.value});
+      q.pop_front();
+    }
+  }
+
+  // New operation: inline if nothing is queued ahead of it, else park.
+  Outcome Start(uint32_t id, std::deque<Parked>& q, Parked p) {
+    Endpoint* ep = Get(id);
+    if (ep == nullptr) return Failed(EBADF);
+    if (q.empty()) {
+      Outcome o = Attempt(id, *ep, p);
+      if (o.state != kPending) return o;
+    }
+    q.push_back(p);
+    return Pending();
+  }
+
+  void CancelAll(std::deque<Parked>& q) {
+    for (const Parked& p : q) deferred.push_back(Settled{p.request, kFailed, ECANCELED, 0});
+    q.clear();
+  }
+};
+
+Backend::Backend(Tracer& tracer) : impl_(new Impl(tracer)) {}
+Backend::~Backend() { Stop(); }
+
+std::string Backend::Name() const { return "linux"; }
+
+std::string Backend::Start(CompletionQueue* queue) { return impl_->poller.Start(queue); }
+
+void Backend::Stop() {
+  impl_->poller.Stop();
+  impl_->endpoints.ForEach([](uint32_t, Endpoint& ep) {
+    if (ep.fd >= 0) close(ep.fd);
+    ep.fd = -1;
+  });
+}
+
+Outcome Backend::Open(int family) {
+  int fd = static_cast<int>(impl_->Traced(
+      "socket", -1, socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)));
+  if (fd < 0) return Failed(errno);
+  if (family == 6) {
+    // v6-only, as AFD endpoints are by default: '::' does not take IPv4.
+    int one = 1;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  }
+  int err = 0;
+  uint32_t id = impl_->Adopt(fd, family, &err);
+  return id == 0 ? Failed(err) : Done(id);
+}
+
+Outcome Backend::Bind(uint32_t id, const SockAddr& addr, Share share, SockAddr* bound) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  int one = 1;
+  // 'exclusive' refuses even TIME_WAIT leftovers; the others behave as libuv
+  // listeners do (SO_REUSEADDR), and 'reuse' shares the port (SO_REUSEPORT).
+  if (share != kShareExclusive &&
+      impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)) < 0)
+    return Failed(errno);
+  if (share == kShareReuse &&
+      impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) < 0)
+    return Failed(errno);
+  sockaddr_storage ss;
+  socklen_t len = ToNative(addr, &ss);
+  if (impl_->Traced("bind", ep->fd, bind(ep->fd, reinterpret_cast<sockaddr*>(&ss), len)) < 0) return Failed(errno);
+  return LocalAddress(id, bound);
+}
+
+Outcome Backend::Listen(uint32_t id, int backlog) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  if (impl_->Traced("listen", ep->fd, listen(ep->fd, backlog)) < 0) return Failed(errno);
+  return Done();
+}
+
+Outcome Backend::Accept(uint32_t id, uint32_t request) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  return impl_->Start(id, ep->reads, Parked{request, Op::kAccept, nullptr, 0, 0});
+}
+
+Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  sockaddr_storage ss;
+  socklen_t len = ToNative(addr, &ss);
+  ep->peer = addr;
+  ep->has_peer = true;
+  if (impl_->Traced("connect", ep->fd, connect(ep->fd, reinterpret_cast<sockaddr*>(&ss), len)) == 0) return Done();
+  if (errno != EINPROGRESS) return Failed(errno);
+  ep->writes.push_back(Parked{request, Op::kConnect, nullptr, 0, 0});
+  return Pending();
+}
+
+Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  return impl_->Start(id, ep->reads, Parked{request, Op::kRecv, data, len, 0});
+}
+
+Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len, uint32_t request) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  return impl_->Start(id, ep->writes, Parked{request, Op::kSend, const_cast<uint8_t*>(data), len, 0});
+}
+
+Outcome Backend::Shutdown(uint32_t id, uint32_t) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  if (impl_->Traced("shutdown", ep->fd, shutdown(ep->fd, SHUT_WR)) < 0) return Failed(errno);
+  return Done();
+}
+
+Outcome Backend::SetNoDelay(uint32_t id, bool on) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  int v = on ? 1 : 0;
+  if (impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v)) < 0)
+    return Failed(errno);
+  return Done();
+}
+
+Outcome Backend::LocalAddress(uint32_t id, SockAddr* out) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(ep->fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return Failed(errno);
+  *out = FromNative(ss);
+  return Done();
+}
+
+Outcome Backend::RemoteAddress(uint32_t id, SockAddr* out) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  if (!ep->has_peer) return Failed(ENOTCONN);
+  *out = ep->peer;
+  return Done();
+}
+
+void Backend::Cancel(uint32_t id, uint32_t request) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return;
+  for (auto* q : {&ep->reads, &ep->writes}) {
+    for (auto it = q->begin(); it != q->end(); ++it) {
+      if (it->request != request) continue;
+      impl_->deferred.push_back(Settled{request, kFailed, ECANCELED, 0});
+      q->erase(it);
+      impl_->poller.Nudge();
+      return;
+    }
+  }
+}
+
+void Backend::Close(uint32_t id) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return;
+  bool any = !ep->reads.empty() || !ep->writes.empty();
+  impl_->CancelAll(ep->reads);
+  impl_->CancelAll(ep->writes);
+  impl_->Traced("close", ep->fd, close(ep->fd));  // also leaves the epoll set
+  impl_->endpoints.Remove(id);
+  if (any) impl_->poller.Nudge();
+}
+
+void Backend::Process(std::vector<Completion>& in, std::vector<Settled>& out) {
+  if (!impl_->deferred.empty()) {
+    out.insert(out.end(), impl_->deferred.begin(), impl_->deferred.end());
+    impl_->deferred.clear();
+  }
+  for (const Completion& c : in) {
+    uint32_t id = static_cast<uint32_t>(c.a);
+    Endpoint* ep = impl_->Get(id);
+    if (ep == nullptr) continue;  // closed since, or a nudge
+    uint32_t ev = static_cast<uint32_t>(c.b);
+    if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) impl_->Drive(id, ep->reads, out);
+    ep = impl_->Get(id);
+    if (ep != nullptr && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) impl_->Drive(id, ep->writes, out);
+  }
+}
+
+bool Backend::SetDialect(const std::string&) { return false; }
+std::string Backend::Dialect() const { return ""; }
+
+}  // namespace afdsock

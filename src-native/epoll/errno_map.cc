@@ -1,0 +1,27 @@
+// errno -> Node error code name. One table; the names are the ones node:net
+// reports, so lib/errors.ts can take `errno` from util.getSystemErrorMap().
+#include <errno.h>
+
+#include "../core/backend.h"
+
+namespace afdsock {
+
+#define AFDSOCK_ERRNO_NAMES(X)                                                                        \
+  X(EADDRINUSE) X(EADDRNOTAVAIL) X(EACCES) X(EPERM) X(ECONNREFUSED) X(ECONNRESET) X(ECONNABORTED)     \
+  X(ETIMEDOUT) X(ENETUNREACH) X(EHOSTUNREACH) X(ENETDOWN) X(EINVAL) X(EPIPE) X(ENOTCONN) X(EISCONN)   \
+  X(EALREADY) X(EMFILE) X(ENFILE) X(ENOBUFS) X(ENOMEM) X(EAFNOSUPPORT) X(EBADF) X(ENOTSOCK)          \
+  X(ECANCELED) X(EPROTO) X(EAGAIN) X(EINTR) X(EOPNOTSUPP)
+
+const char* Backend::ErrorName(int64_t status) {
+  switch (status) {
+#define X(e) \
+  case e:    \
+    return #e;
+    AFDSOCK_ERRNO_NAMES(X)
+#undef X
+    default:
+      return "UNKNOWN";
+  }
+}
+
+}  // namespace afdsock
