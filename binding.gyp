@@ -25,6 +25,7 @@
         ["OS=='win'", {
           "sources": [
             "src-native/win/nt.cc",
+            "src-native/win/io.cc",
             "src-native/win/dialect.cc",
             "src-native/win/iocp.cc",
             "src-native/win/backend.cc",

@@ -23,6 +23,13 @@ std::vector<Completion> CompletionQueue::Stop() {
   return left;
 }
 
+std::vector<Completion> CompletionQueue::Take() {
+  std::vector<Completion> taken;
+  std::lock_guard<std::mutex> lock(mu_);
+  taken.swap(pending_);
+  return taken;
+}
+
 void CompletionQueue::Push(const Completion* items, size_t n) {
   if (n == 0) return;
   bool wake;

@@ -34,6 +34,9 @@ class CompletionQueue {
   // JS thread. Stops waking JS; completions still queued are handed back.
   std::vector<Completion> Stop();
 
+  // Takes what is queued without waking JS (for the backend's Stop).
+  std::vector<Completion> Take();
+
   // Any thread.
   void Push(const Completion* items, size_t n);
 

@@ -1,0 +1,332 @@
+// The Windows platform layer: AFD endpoints driven by NtDeviceIoControlFile on
+// one completion port per environment. Dialect points (connect, accept, send,
+// shutdown, TCP_NODELAY) go through dialect.cc; the rest is one path.
+#include <memory>
+#include <unordered_map>
+
+#include "../core/backend.h"
+#include "../core/id_table.h"
+#include "dialect.h"
+#include "iocp.h"
+#include "io.h"
+
+namespace afdsock {
+
+namespace {
+
+using win::Op;
+using win::Request;
+
+struct Endpoint {
+  HANDLE h = nullptr;
+  int family = 4;
+  bool closed = false;
+  uint32_t pending = 0;  // requests the kernel still owns
+  afd::Sockaddr peer{};
+  bool has_peer = false;
+};
+
+}  // namespace
+
+struct Backend::Impl {
+  explicit Impl(Tracer& t) : io(t) {}
+  win::Io io;
+  win::Iocp iocp;
+  const win::Dialect* dialect = &win::kWindowsDialect;
+  CompletionQueue* queue = nullptr;
+  IdTable<Endpoint> endpoints;
+  std::unordered_map<uint32_t, Request*> inflight;  // by JS request id, for Cancel
+  bool started = false;
+
+  Endpoint* Live(uint32_t id) {
+    Endpoint* ep = endpoints.Get(id);
+    return ep != nullptr && !ep->closed ? ep : nullptr;
+  }
+
+  // A configured handle becomes an endpoint: associated with the port, with
+  // inline completions settling without a packet.
+  uint32_t Adopt(HANDLE h, int family, uint32_t* status) {
+    if (!iocp.Associate(h)) {
+      io.Close(h);
+      *status = nt::kInvalidHandle;
+      return 0;
+    }
+    auto ep = std::make_unique<Endpoint>();
+    ep->h = h;
+    ep->family = family;
+    return endpoints.Add(std::move(ep));
+  }
+
+  // Issues r's operation. Inline outcomes free r; kPending hands it to the kernel.
+  Outcome Submit(Request* r) {
+    Endpoint* ep = endpoints.Get(r->ep);
+    uint32_t st = Issue(*ep, r);
+    // SKIP_COMPLETION_PORT_ON_SUCCESS: success and errors returned inline
+    // queue no packet; pending (and warnings) do.
+    if (st == nt::kPending || nt::Warning(st)) {
+      ep->pending++;
+      inflight[r->id] = r;
+      return Pending();
+    }
+    return Complete(r, st, r->iosb.Information);
+  }
+
+  uint32_t Issue(Endpoint& ep, Request* r) {
+    switch (r->op) {
+      case Op::kAccept:
+        return dialect->accept(io, ep.h, r);
+      case Op::kConnect: {
+        ULONG len = ep.peer.family == afd::kAfInet6 ? sizeof(afd::SockaddrIn6) : sizeof(afd::SockaddrIn);
+        return dialect->connect(io, ep.h, r, ep.peer, len);
+      }
+      case Op::kRecv:
+        r->wsabuf = afd::WsaBuf{static_cast<uint32_t>(r->len), r->data};
+        r->u.send_recv = afd::SendRecvInfo{&r->wsabuf, 1, afd::kAfdOverlapped, afd::kTdiReceiveNormal};
+        return io.Async(ep.h, afd::IOCTL_AFD_RECEIVE, &r->u.send_recv, sizeof r->u.send_recv, nullptr, 0, r);
+      case Op::kSend: {
+        size_t left = r->len - r->done;
+        r->wsabuf = afd::WsaBuf{static_cast<uint32_t>(left > 0x7fffffff ? 0x7fffffff : left), r->data + r->done};
+        return dialect->send(io, ep.h, r);
+      }
+      case Op::kShutdown:
+        return dialect->shutdown(io, ep.h, r);
+    }
+    return nt::kInvalidParameter;
+  }
+
+  // The operation finished with `st`; frees r unless a send goes on.
+  Outcome Complete(Request* r, uint32_t st, uint64_t info) {
+    std::unique_ptr<Request> owned(r);
+    Endpoint* ep = endpoints.Get(r->ep);
+    if (!nt::Success(st)) return Failed(st);
+    switch (r->op) {
+      case Op::kSend:
+        r->done += info;
+        if (r->done < r->len && info > 0 && ep != nullptr && !ep->closed) {
+          owned.release();
+          return Submit(r);  // partial send: the rest, from the same record
+        }
+        return r->done == r->len ? Done(static_cast<double>(r->done)) : Failed(nt::kInvalidParameter);
+      case Op::kRecv:
+        return Done(static_cast<double>(info));
+      case Op::kAccept: {
+        HANDLE h = nullptr;
+        afd::Sockaddr peer{};
+        uint32_t s = dialect->accepted(io, ep->h, ep->family, r, &h, &peer);
+        if (!nt::Success(s)) return Failed(s);
+        uint32_t child = Adopt(h, ep->family, &s);
+        if (child == 0) return Failed(s);
+        Endpoint* c = endpoints.Get(child);
+        c->peer = peer;
+        c->has_peer = true;
+        return Done(child);
+      }
+      case Op::kConnect:
+      case Op::kShutdown:
+        return Done();
+    }
+    return Done();
+  }
+
+  // Frees a closed endpoint once the kernel holds none of its requests.
+  void MaybeRelease(uint32_t id) {
+    Endpoint* ep = endpoints.Get(id);
+    if (ep != nullptr && ep->closed && ep->pending == 0) endpoints.Remove(id);
+  }
+
+  Request* NewRequest(uint32_t ep, uint32_t id, Op op) {
+    auto* r = new Request();
+    r->ep = ep;
+    r->id = id;
+    r->op = op;
+    return r;
+  }
+};
+
+Backend::Backend(Tracer& tracer) : impl_(new Impl(tracer)) {}
+Backend::~Backend() { Stop(); }
+
+std::string Backend::Name() const { return impl_->dialect == &win::kWineDialect ? "afd-wine" : "afd"; }
+
+std::string Backend::Start(CompletionQueue* queue) {
+  std::string err = nt::Init();
+  if (!err.empty()) return err;
+  err = impl_->io.Init();
+  if (!err.empty()) return err;
+  impl_->io.host_is_wine = nt::WineVersion() != nullptr;
+  impl_->dialect = &win::DetectDialect(impl_->io.host_is_wine);
+  impl_->queue = queue;
+  err = impl_->iocp.Start(queue);
+  if (err.empty()) impl_->started = true;
+  return err;
+}
+
+void Backend::Stop() {
+  Impl& m = *impl_;
+  if (!m.started) return;
+  m.started = false;
+  // Ask the kernel to finish everything, then wait for every packet: only
+  // then may request records (and the JS buffers behind them) go away.
+  m.endpoints.ForEach([&](uint32_t, Endpoint& ep) {
+    if (ep.closed) return;
+    m.io.Cancel(ep.h, nullptr);
+    m.io.Close(ep.h);
+    ep.closed = true;
+  });
+  m.iocp.StopThread();
+  std::vector<Completion> left = m.queue->Take();
+  auto release = [&](const Completion& c) {
+    auto* r = static_cast<Request*>(c.ptr);
+    if (r == nullptr) return;
+    m.inflight.erase(r->id);
+    delete r;
+  };
+  for (const Completion& c : left) release(c);
+  DWORD waited = 0;
+  while (!m.inflight.empty() && waited < 5000) {
+    left.clear();
+    m.iocp.Drain(left, 100);
+    if (left.empty()) waited += 100;
+    for (const Completion& c : left) release(c);
+  }
+  // Anything still in flight now is leaked on purpose: freeing it could let
+  // the kernel write into released memory.
+  m.inflight.clear();
+  m.iocp.Close();
+}
+
+Outcome Backend::Open(int family) {
+  HANDLE h = nullptr;
+  uint32_t st = impl_->io.CreateEndpoint(family, &h);
+  if (!nt::Success(st)) return Failed(st);
+  uint32_t id = impl_->Adopt(h, family, &st);
+  return id == 0 ? Failed(st) : Done(id);
+}
+
+Outcome Backend::Bind(uint32_t id, const SockAddr& addr, Share share, SockAddr* bound) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  afd::BindInfo info{};
+  info.ShareAccess = share;
+  ULONG len = win::ToSockaddr(addr, &info.Address);
+  afd::Sockaddr out{};
+  uint32_t st = impl_->io.Sync(ep->h, afd::IOCTL_AFD_BIND, &info, offsetof(afd::BindInfo, Address) + len, &out, len);
+  if (!nt::Success(st)) return Failed(st);
+  return LocalAddress(id, bound);
+}
+
+Outcome Backend::Listen(uint32_t id, int backlog) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  afd::ListenInfo info{};
+  info.MaximumConnectionQueue = static_cast<uint32_t>(backlog);
+  uint32_t st = impl_->io.Sync(ep->h, afd::IOCTL_AFD_START_LISTEN, &info, sizeof info, nullptr, 0);
+  return nt::Success(st) ? Done() : Failed(st);
+}
+
+Outcome Backend::Accept(uint32_t id, uint32_t request) {
+  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
+  return impl_->Submit(impl_->NewRequest(id, request, Op::kAccept));
+}
+
+Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  // Bind the wildcard first, as mswsock does before IOCTL_AFD_CONNECT.
+  SockAddr any{};
+  any.family = addr.family;
+  SockAddr bound{};
+  Outcome b = Bind(id, any, kShareWildcard, &bound);
+  if (b.state != kDone) return b;
+  win::ToSockaddr(addr, &ep->peer);
+  ep->has_peer = true;
+  return impl_->Submit(impl_->NewRequest(id, request, Op::kConnect));
+}
+
+Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) {
+  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
+  Request* r = impl_->NewRequest(id, request, Op::kRecv);
+  r->data = data;
+  r->len = len > 0x7fffffff ? 0x7fffffff : len;
+  return impl_->Submit(r);
+}
+
+Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len, uint32_t request) {
+  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
+  Request* r = impl_->NewRequest(id, request, Op::kSend);
+  r->data = const_cast<uint8_t*>(data);
+  r->len = len;
+  return impl_->Submit(r);
+}
+
+Outcome Backend::Shutdown(uint32_t id, uint32_t request) {
+  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
+  return impl_->Submit(impl_->NewRequest(id, request, Op::kShutdown));
+}
+
+Outcome Backend::SetNoDelay(uint32_t id, bool on) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  uint32_t st = impl_->dialect->set_no_delay(impl_->io, ep->h, on);
+  return nt::Success(st) ? Done() : Failed(st);
+}
+
+Outcome Backend::LocalAddress(uint32_t id, SockAddr* out) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  afd::Sockaddr a{};
+  uint32_t st = impl_->io.Sync(ep->h, afd::IOCTL_AFD_GET_ADDRESS, nullptr, 0, &a, sizeof a);
+  if (!nt::Success(st)) return Failed(st);
+  *out = win::FromSockaddr(a);
+  return Done();
+}
+
+Outcome Backend::RemoteAddress(uint32_t id, SockAddr* out) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  if (!ep->has_peer) return Failed(nt::kInvalidParameter);
+  *out = win::FromSockaddr(ep->peer);
+  return Done();
+}
+
+void Backend::Cancel(uint32_t id, uint32_t request) {
+  Endpoint* ep = impl_->Live(id);
+  auto it = impl_->inflight.find(request);
+  if (ep == nullptr || it == impl_->inflight.end()) return;
+  impl_->io.Cancel(ep->h, it->second);  // the packet still comes, with STATUS_CANCELLED
+}
+
+void Backend::Close(uint32_t id) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return;
+  if (ep->pending > 0) impl_->io.Cancel(ep->h, nullptr);
+  impl_->io.Close(ep->h);
+  ep->h = nullptr;
+  ep->closed = true;
+  impl_->MaybeRelease(id);
+}
+
+void Backend::Process(std::vector<Completion>& in, std::vector<Settled>& out) {
+  for (const Completion& c : in) {
+    auto* r = static_cast<Request*>(c.ptr);
+    if (r == nullptr) continue;
+    impl_->inflight.erase(r->id);
+    uint32_t ep_id = r->ep;
+    uint32_t id = r->id;
+    if (Endpoint* ep = impl_->endpoints.Get(ep_id)) ep->pending--;
+    Outcome o = impl_->Complete(r, static_cast<uint32_t>(c.b), c.a);
+    if (o.state != kPending) out.push_back(Settled{id, o.state, o.status, o.value});
+    impl_->MaybeRelease(ep_id);
+  }
+}
+
+bool Backend::SetDialect(const std::string& name) {
+  const win::Dialect* d = win::DialectByName(name);
+  if (d == nullptr) return false;
+  impl_->dialect = d;
+  return true;
+}
+
+std::string Backend::Dialect() const { return impl_->dialect->name; }
+
+}  // namespace afdsock

@@ -1,0 +1,127 @@
+#include "dialect.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace afdsock {
+namespace win {
+
+namespace {
+
+// ---- real Windows --------------------------------------------------------
+
+uint32_t WinConnect(Io& io, HANDLE h, Request* r, const afd::Sockaddr& to, ULONG to_len) {
+  afd::ConnectInfo& c = r->u.connect;  // SanActive, RootEndpoint, ConnectEndpoint: zero
+  std::memset(&c, 0, sizeof c);
+  std::memcpy(&c.RemoteAddress, &to, to_len);
+  return io.Async(h, afd::IOCTL_AFD_CONNECT, &c, offsetof(afd::ConnectInfo, RemoteAddress) + to_len, nullptr, 0, r);
+}
+
+uint32_t WinAccept(Io& io, HANDLE listener, Request* r) {
+  // Wait for a connection; ACCEPT then binds it to a fresh endpoint.
+  return io.Async(listener, afd::IOCTL_AFD_WAIT_FOR_LISTEN, nullptr, 0, &r->u.listen_response,
+                  sizeof r->u.listen_response, r);
+}
+
+uint32_t WinAccepted(Io& io, HANDLE listener, int family, Request* r, HANDLE* out, afd::Sockaddr* peer) {
+  HANDLE h = nullptr;
+  uint32_t st = io.CreateEndpoint(family, &h);
+  if (!nt::Success(st)) return st;
+  afd::AcceptInfo info{};
+  info.Sequence = r->u.listen_response.Sequence;
+  info.AcceptHandle = h;
+  st = io.Sync(listener, afd::IOCTL_AFD_ACCEPT, &info, sizeof info, nullptr, 0);
+  if (!nt::Success(st)) {
+    struct {
+      int32_t Sequence;
+      uint8_t Reject;
+    } defer{info.Sequence, 1};
+    io.Sync(listener, afd::IOCTL_AFD_DEFER_ACCEPT, &defer, sizeof defer, nullptr, 0);
+    io.Close(h);
+    return st;
+  }
+  *peer = r->u.listen_response.RemoteAddress;
+  *out = h;
+  return st;
+}
+
+uint32_t WinSend(Io& io, HANDLE h, Request* r) {
+  r->u.send_recv = afd::SendRecvInfo{&r->wsabuf, 1, afd::kAfdOverlapped, afd::kTdiSendNormal};
+  return io.Async(h, afd::IOCTL_AFD_SEND, &r->u.send_recv, sizeof r->u.send_recv, nullptr, 0, r);
+}
+
+uint32_t WinShutdown(Io& io, HANDLE h, Request* r) {
+  r->u.disconnect = afd::PartialDisconnectInfo{afd::kDisconnectSend, -1};
+  return io.Async(h, afd::IOCTL_AFD_PARTIAL_DISCONNECT, &r->u.disconnect, sizeof r->u.disconnect, nullptr, 0, r);
+}
+
+uint32_t WinSetNoDelay(Io& io, HANDLE h, bool on) {
+  uint32_t value = on ? 1 : 0;
+  afd::TlIoControlInfo info{afd::kTlSetSockOpt, afd::kIpprotoTcp, afd::kTcpNoDelay, 1, &value, sizeof value};
+  return io.Sync(h, afd::IOCTL_AFD_TRANSPORT_IOCTL, &info, sizeof info, nullptr, 0);
+}
+
+// ---- Wine 8.0 private IOCTLs ---------------------------------------------
+
+uint32_t WineConnect(Io& io, HANDLE h, Request* r, const afd::Sockaddr& to, ULONG to_len) {
+  afd::WineConnectParams& c = r->u.wine_connect;
+  std::memset(&c, 0, sizeof c);
+  c.addr_len = static_cast<int32_t>(to_len);
+  c.synchronous = 0;  // ConnectEx style: the endpoint must be bound, and it pends
+  std::memcpy(&c.addr, &to, to_len);
+  return io.Async(h, afd::IOCTL_AFD_WINE_CONNECT, &c, offsetof(afd::WineConnectParams, addr) + to_len, nullptr, 0, r);
+}
+
+uint32_t WineAccept(Io& io, HANDLE listener, Request* r) {
+  return io.Async(listener, afd::IOCTL_AFD_WINE_ACCEPT, nullptr, 0, &r->u.wine_accept_handle,
+                  sizeof r->u.wine_accept_handle, r);
+}
+
+uint32_t WineAccepted(Io& io, HANDLE, int, Request* r, HANDLE* out, afd::Sockaddr* peer) {
+  HANDLE h = reinterpret_cast<HANDLE>(static_cast<uintptr_t>(r->u.wine_accept_handle));
+  std::memset(peer, 0, sizeof *peer);
+  uint32_t st = io.Sync(h, afd::IOCTL_AFD_WINE_GETPEERNAME, nullptr, 0, peer, sizeof *peer);
+  if (!nt::Success(st)) {
+    io.Close(h);
+    return st;
+  }
+  *out = h;
+  return st;
+}
+
+uint32_t WineSend(Io& io, HANDLE h, Request* r) {
+  r->u.sendmsg = afd::WineSendmsgParams{nullptr, 0, 0, 1, 1, &r->wsabuf};
+  return io.Async(h, afd::IOCTL_AFD_WINE_SENDMSG, &r->u.sendmsg, sizeof r->u.sendmsg, nullptr, 0, r);
+}
+
+uint32_t WineShutdown(Io& io, HANDLE h, Request* r) {
+  r->u.wine_how = afd::kWineShutdownSend;
+  return io.Async(h, afd::IOCTL_AFD_WINE_SHUTDOWN, &r->u.wine_how, sizeof r->u.wine_how, nullptr, 0, r);
+}
+
+uint32_t WineSetNoDelay(Io& io, HANDLE h, bool on) {
+  int32_t value = on ? 1 : 0;
+  return io.Sync(h, afd::IOCTL_AFD_WINE_SET_TCP_NODELAY, &value, sizeof value, nullptr, 0);
+}
+
+}  // namespace
+
+const Dialect kWindowsDialect = {"windows", WinConnect, WinAccept, WinAccepted, WinSend, WinShutdown, WinSetNoDelay};
+const Dialect kWineDialect = {"wine", WineConnect, WineAccept, WineAccepted, WineSend, WineShutdown, WineSetNoDelay};
+
+const Dialect* DialectByName(const std::string& name) {
+  if (name == "windows") return &kWindowsDialect;
+  if (name == "wine") return &kWineDialect;
+  return nullptr;
+}
+
+const Dialect& DetectDialect(bool host_is_wine) {
+  const char* env = std::getenv("AFD_SOCKET_DIALECT");
+  if (env != nullptr) {
+    if (const Dialect* d = DialectByName(env)) return *d;
+  }
+  return host_is_wine ? kWineDialect : kWindowsDialect;
+}
+
+}  // namespace win
+}  // namespace afdsock
