@@ -5,6 +5,7 @@ import { native } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { invalidArgType } from './errors';
 import { Endpoint, Options, backend, openEndpoint, scratch } from './io';
+import { traceSync } from './trace';
 import * as check from './validate';
 
 const READ_SIZE = 64 * 1024;
@@ -57,6 +58,7 @@ export class AfdSocket {
   }
 
   address(): Address {
+    traceSync();
     this.endpoint.call('getsockname', native.localAddress(this.endpoint.ep));
     return readAddress(scratch);
   }
@@ -101,7 +103,10 @@ export class AfdSocket {
   }
 
   setNoDelay(enable = true): this {
-    if (!this.endpoint.closed) native.setNoDelay(this.endpoint.ep, enable !== false);
+    if (!this.endpoint.closed) {
+      traceSync();
+      native.setNoDelay(this.endpoint.ep, enable !== false);
+    }
     return this;
   }
 

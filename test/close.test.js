@@ -63,7 +63,7 @@ describe('close and async iteration', function () {
     assert.deepEqual(remotePorts, clients.map((c) => c.localPort).sort());
 
     assert.equal(await settledState(loop, 50), 'pending', 'iteration ended before close');
-    await listener.close();
+    await withTimeout(listener.close(), 10000, 'listener close with accepted sockets still open');
     await withTimeout(loop, 10000, 'for await over the listener to end');
     assert.equal(iterationError, null, `iteration threw: ${iterationError}`);
     assert.equal(accepted.length, 3);

@@ -19,7 +19,7 @@ describe('connect: AfdSocket -> node:net server', function () {
     const serverGot = new Promise((resolve) => { resolveServer = resolve; });
     const srv = await netListen({
       onConnection(sock) {
-        serverSide = sock;
+        serverSide = { remotePort: sock.remotePort, remoteAddress: sock.remoteAddress };
         const h = crypto.createHash('sha256');
         let bytes = 0;
         sock.write(greeting);

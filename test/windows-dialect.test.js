@@ -30,7 +30,7 @@ const IOCTL_AFD_WINE_SENDMSG = 0x120338;
 const IOCTL_AFD_WINE_SET_TCP_NODELAY = 0x120474;
 
 // AFD_SEND_INFO flags for a plain send()
-const SEND_AFD_FLAGS = 0;
+const SEND_AFD_FLAGS = 2; // AFD_OVERLAPPED: the request is overlapped (msafd sets it for overlapped WSASend)
 const SEND_TDI_FLAGS = 0;
 
 const AF_INET = 2;
@@ -201,7 +201,6 @@ if (process.platform === 'win32') {
 
     for (const [share, value] of Object.entries(AFD_SHARE)) {
       it(`ephemeral listener bind: share "${share}" -> ${value}, sockaddr 127.0.0.1:0`, async function () {
-        internal.setDialect('windows');
         const trace = captureTrace();
         let listener;
         try {
@@ -269,11 +268,17 @@ if (process.platform === 'win32') {
     }
 
     it('accept: IOCTL_AFD_WAIT_FOR_LISTEN with an empty input', async function () {
+      const setup = captureTrace();
+      let listener;
+      try {
+        listener = track(await afd.AfdListener.listen({ host: '127.0.0.1', port: 0 }));
+      } finally {
+        setup.stop();
+      }
+      const create = assertEndpointCreation(setup.messages, AF_INET);
+      internal.setDialect('windows');
       const trace = captureTrace();
       try {
-        const listener = track(await afd.AfdListener.listen({ host: '127.0.0.1', port: 0 }));
-        const create = assertEndpointCreation(trace.messages, AF_INET);
-        internal.setDialect('windows');
         const p = listener.accept();
         if (wine) {
           await assert.rejects(withTimeout(p, 20000, 'accept'), isInvalidDeviceRequest);
@@ -282,18 +287,17 @@ if (process.platform === 'win32') {
           const server = track(await withTimeout(p, 20000, 'accept'));
           assert.equal(server.remotePort, client.localPort);
         }
-        trace.stop();
-        const wait = ntIoctls(trace.messages, 'IOCTL_AFD_WAIT_FOR_LISTEN')[0];
-        assert.ok(wait, 'no IOCTL_AFD_WAIT_FOR_LISTEN traced');
-        assertMessageShape(wait);
-        assert.equal(wait.code, IOCTL_AFD_WAIT_FOR_LISTEN);
-        assert.equal(wait.handle, create.handle);
-        assert.equal(wait.input.length, 0);
-        assertForcedStatus(wait);
-        assert.deepEqual(ntIoctls(trace.messages, 'IOCTL_AFD_WINE_ACCEPT'), []);
       } finally {
         trace.stop();
       }
+      const wait = ntIoctls(trace.messages, 'IOCTL_AFD_WAIT_FOR_LISTEN')[0];
+      assert.ok(wait, 'no IOCTL_AFD_WAIT_FOR_LISTEN traced');
+      assertMessageShape(wait);
+      assert.equal(wait.code, IOCTL_AFD_WAIT_FOR_LISTEN);
+      assert.equal(wait.handle, create.handle);
+      assert.equal(wait.input.length, 0);
+      assertForcedStatus(wait);
+      assert.deepEqual(ntIoctls(trace.messages, 'IOCTL_AFD_WINE_ACCEPT'), []);
     });
 
     // A pair connected in the detected dialect, then the dialect is forced.

@@ -102,9 +102,13 @@ struct Backend::Impl {
     switch (r->op) {
       case Op::kSend:
         r->done += info;
-        if (r->done < r->len && info > 0 && ep != nullptr && !ep->closed) {
+        // A send is done when every byte is taken. Wine 8.0 sometimes
+        // completes a pended SENDMSG with success and 0 bytes; the bytes were
+        // not taken, so the rest is issued again (a bounded number of times).
+        if (info == 0) r->zero_sends++;
+        if (r->done < r->len && r->zero_sends < 64 && ep != nullptr && !ep->closed) {
           owned.release();
-          return Submit(r);  // partial send: the rest, from the same record
+          return Submit(r);
         }
         return r->done == r->len ? Done(static_cast<double>(r->done)) : Failed(nt::kInvalidParameter);
       case Op::kRecv:

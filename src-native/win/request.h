@@ -26,6 +26,7 @@ struct Request {
   uint8_t* data = nullptr;
   size_t len = 0;
   size_t done = 0;
+  uint32_t zero_sends = 0;  // successful completions that took no byte
   afd::WsaBuf wsabuf{};
   union {
     afd::SendRecvInfo send_recv;
