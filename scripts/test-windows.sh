@@ -19,10 +19,8 @@ find_wine || die "wine not found"
 cd "${REPO_ROOT}"
 if [ "${AFD_SKIP_BUILD:-0}" != 1 ]; then
   AFD_SKIP_SETUP=1 bash "${REPO_ROOT}/scripts/build-windows.sh"
-  log "npm run build"
-  # --ignore-scripts runs only the "build" script itself, not an npm
-  # "prebuild" pre-hook (which here would be prebuildify + node-gyp rebuild).
-  npm run build --ignore-scripts || die "npm run build failed"
+  log "npm run build:ts"
+  npm run build:ts || die "npm run build:ts failed"
 fi
 
 MOCHA_JS="node_modules/mocha/bin/mocha.js"
