@@ -23,7 +23,7 @@ std::string Init() {
 }
 
 const char* WineVersion() {
-  using Fn = const char*(CDECL*)();
+  using Fn = const char*(__cdecl*)();
   auto fn = reinterpret_cast<Fn>(reinterpret_cast<void*>(GetProcAddress(Ntdll(), "wine_get_version")));
   return fn ? fn() : nullptr;
 }
