@@ -46,6 +46,10 @@ export function socketClosed(): Error & { code: string } {
   return coded(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
 }
 
+export function writeAfterEnd(): Error & { code: string } {
+  return coded(new Error('write after end'), 'ERR_STREAM_WRITE_AFTER_END');
+}
+
 export class AbortError extends Error {
   code = 'ABORT_ERR';
   constructor(cause?: unknown) {

@@ -3,7 +3,7 @@
 // Linux) and settles them from its completion thread.
 import { native } from './binding';
 import { Address, readAddress, writeAddress } from './address';
-import { invalidArgType } from './errors';
+import { invalidArgType, writeAfterEnd } from './errors';
 import { Endpoint, Options, backend, openEndpoint, scratch } from './io';
 import { traceSync } from './trace';
 import * as check from './validate';
@@ -81,7 +81,7 @@ export class AfdSocket {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.ended) return Promise.reject(Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' }));
+    if (this.ended) return Promise.reject(writeAfterEnd());
     const done = bytes.length === 0
       ? Promise.resolve(0)
       : this.endpoint.run('send', (req) => native.send(this.endpoint.ep, bytes, req), { keep: bytes });

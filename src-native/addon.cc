@@ -1,5 +1,5 @@
-// Module init: one Instance per Node environment, stopped by an environment
-// cleanup hook so that worker threads release their sockets and wait thread.
+// Module init: one Instance per Node environment (the main thread and each
+// worker); binding.cc's init() starts it and registers its cleanup hook.
 #include <napi.h>
 
 #include "binding/instance.h"
@@ -7,12 +7,8 @@
 namespace {
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  auto* instance = new afdsock::Instance();
-  env.SetInstanceData<afdsock::Instance>(instance);  // deleted by napi at teardown
-  // Runs before the instance data is deleted: stop the wait thread and wait
-  // for the kernel to finish with every request while buffers still exist.
-  napi_add_env_cleanup_hook(
-      env, [](void* p) { static_cast<afdsock::Instance*>(p)->Stop(); }, instance);
+  // Deleted by napi at teardown, after the cleanup hook init() registers.
+  env.SetInstanceData<afdsock::Instance>(new afdsock::Instance());
   return afdsock::RegisterBinding(env, exports);
 }
 

@@ -79,6 +79,12 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
       throw Napi::Error::New(env, "afd-socket: " + err);
     }
     self.started = true;
+    // Registered after the completion queue's thread-safe function, so it runs
+    // before that function's own teardown (hooks run in reverse order): the
+    // wait thread is joined, and the kernel done with every request, while
+    // the queue and the JS buffers still exist.
+    napi_add_env_cleanup_hook(
+        env, [](void* p) { static_cast<Instance*>(p)->Stop(); }, &self);
   }
   return Napi::String::New(env, self.backend.Name());
 }
