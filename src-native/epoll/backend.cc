@@ -113,7 +113,7 @@ struct Backend::Impl {
   }
 
   // One attempt at a parked or new operation. kPending: still would block.
-  Outcome Attempt(uint32_t id, Endpoint& ep, Parked& p) {
+  Outcome Attempt(Endpoint& ep, Parked& p) {
     switch (p.op) {
       case Op::kAccept: {
         sockaddr_storage ss{};
@@ -161,7 +161,6 @@ struct Backend::Impl {
         return Done(static_cast<double>(p.done));
       }
     }
-    (void)id;
     return Failed(EINVAL);
   }
 
@@ -170,7 +169,7 @@ struct Backend::Impl {
     while (!q.empty()) {
       Endpoint* ep = Get(id);
       if (ep == nullptr) return;
-      Outcome o = Attempt(id, *ep, q.front());
+      Outcome o = Attempt(*ep, q.front());
       if (o.state == kPending) return;
       out.push_back(Settled{q.front().request, o.state, o.status, o.value});
       q.pop_front();
@@ -182,7 +181,7 @@ struct Backend::Impl {
     Endpoint* ep = Get(id);
     if (ep == nullptr) return Failed(EBADF);
     if (q.empty()) {
-      Outcome o = Attempt(id, *ep, p);
+      Outcome o = Attempt(*ep, p);
       if (o.state != kPending) return o;
     }
     q.push_back(p);
