@@ -9,18 +9,16 @@ void CompletionQueue::Start(Napi::Env env, Drain drain) {
   started_ = true;
 }
 
-std::vector<Completion> CompletionQueue::Stop() {
-  std::vector<Completion> left;
+void CompletionQueue::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    left.swap(pending_);
+    pending_.clear();
     wake_scheduled_ = true;  // no further wakes
   }
   if (started_) {
     tsfn_.Release();
     started_ = false;
   }
-  return left;
 }
 
 std::vector<Completion> CompletionQueue::Take() {

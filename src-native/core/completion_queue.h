@@ -31,8 +31,9 @@ class CompletionQueue {
   // JS thread. `drain` runs on the JS thread with every completion queued
   // since the last wake.
   void Start(Napi::Env env, Drain drain);
-  // JS thread. Stops waking JS; completions still queued are handed back.
-  std::vector<Completion> Stop();
+  // JS thread, after the backend's Stop (which Take()s what it must free).
+  // Stops waking JS; anything still queued is dropped.
+  void Stop();
 
   // Takes what is queued without waking JS (for the backend's Stop).
   std::vector<Completion> Take();
