@@ -6,7 +6,7 @@ import path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const load: (dir: string) => Native = require('node-gyp-build');
 
-export const enum State { Done = 0, Pending = 1, Failed = 2 }
+export const enum State { Done = 0, Pending = 1, Failed = 2, Again = 3 }
 
 export interface Native {
   init(onBatch: (results: Float64Array) => void, slot: Float64Array, scratch: Uint8Array): string;
@@ -15,8 +15,10 @@ export interface Native {
   listen(ep: number, backlog: number): State;
   accept(ep: number, req: number): State;
   connect(ep: number, req: number): State;
-  recv(ep: number, into: Uint8Array, req: number): State;
-  send(ep: number, data: Uint8Array, req: number): State;
+  recv(ep: number, into: Uint8Array): State;
+  send(ep: number, data: Uint8Array, offset: number): State;
+  waitReadable(ep: number, req: number): State;
+  waitWritable(ep: number, req: number): State;
   shutdown(ep: number, req: number): State;
   setNoDelay(ep: number, on: boolean): State;
   localAddress(ep: number): State;

@@ -46,6 +46,10 @@ export function socketClosed(): Error & { code: string } {
   return coded(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
 }
 
+export function invalidState(message: string): Error & { code: string } {
+  return coded(new Error(message), 'ERR_INVALID_STATE');
+}
+
 export function writeAfterEnd(): Error & { code: string } {
   return coded(new Error('write after end'), 'ERR_STREAM_WRITE_AFTER_END');
 }

@@ -1,8 +1,12 @@
-// The JS half of the completion model. Every operation gets a request id; it
-// either finishes inline (no promise machinery beyond Promise.resolve) or is
-// parked here until the addon delivers its completion in a batch, and every
-// request of a batch settles in one pass. A parked request keeps its buffer
-// referenced, so the memory the kernel writes stays alive until it settles.
+// The JS half of the completion model. Every waiting operation gets a request
+// id; it either finishes inline (no promise machinery beyond Promise.resolve)
+// or is parked here until the addon delivers its completion in a batch, and
+// every request of a batch settles in one pass.
+//
+// Parked requests hold no buffer. Reads and writes move data only inline
+// (native.recv / native.send on this thread); when the kernel has nothing (or
+// no room) they park a readiness wait, and its `again` continuation retries
+// the inline call when the wait settles. Request ids are slots of one array.
 import { native, State } from './binding';
 import { AbortError, Peer, setWindows, socketClosed, systemError } from './errors';
 import { traceSync } from './trace';
@@ -10,24 +14,52 @@ import { traceSync } from './trace';
 const slot = new Float64Array(2);
 export const scratch = new Uint8Array(32);
 
-interface Parked {
-  owner: Endpoint;
-  syscall: string;
-  resolve: (value: number) => void;
-  reject: (err: unknown) => void;
-  keep: Uint8Array | undefined;
-  peer: Peer | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  aborted: boolean;
-  // A success that arrives after the owner closed (an accepted endpoint, say)
-  // is handed here so nothing leaks.
-  discard: ((value: number) => void) | undefined;
+/** The inline outcome's [status, value] of the last native call. */
+export function lastStatus(): number { return slot[0]; }
+export function lastValue(): number { return slot[1]; }
+
+// What a parked request waits for; each maps to one native call.
+export const enum Wait { Accept, Connect, Shutdown, Readable, Writable }
+
+export class Parked {
+  req = 0;
+  onAbort: (() => void) | undefined = undefined;
+  aborted = false;
+  constructor(
+    readonly owner: Endpoint,
+    readonly syscall: string,
+    readonly wait: Wait,
+    readonly resolve: (value: any) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
+    readonly reject: (err: unknown) => void,
+    readonly signal: AbortSignal | undefined,
+    readonly peer: Peer | undefined,
+    // Readiness waits: called when the wait settles successfully; it retries
+    // the inline operation and then calls done()/fail() or parks again.
+    readonly again: ((p: Parked) => void) | undefined,
+    // A success that arrives after the owner closed (an accepted endpoint,
+    // say) is handed here so nothing leaks.
+    readonly discard: ((value: number) => void) | undefined,
+  ) {}
+
+  done(value: unknown): void {
+    this.unlisten();
+    this.resolve(value);
+  }
+
+  fail(err: unknown): void {
+    this.unlisten();
+    this.reject(err);
+  }
+
+  private unlisten(): void {
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+  }
 }
 
-const parked = new Map<number, Parked>();
-let nextRequest = 1;
+const parked: (Parked | undefined)[] = [undefined]; // id 0 is never used
+const freeIds: number[] = [];
 let activeRefs = 0;
+let parkedCount = 0;
 
 function addRef(n: number): void {
   const before = activeRefs;
@@ -39,9 +71,10 @@ function addRef(n: number): void {
 function onBatch(results: Float64Array): void {
   for (let i = 0; i < results.length; i += 4) {
     const id = results[i];
-    const p = parked.get(id);
+    const p = parked[id];
     if (p === undefined) continue;
-    parked.delete(id);
+    parked[id] = undefined;
+    freeIds.push(id);
     settle(p, results[i + 1], results[i + 2], results[i + 3]);
   }
 }
@@ -49,17 +82,18 @@ function onBatch(results: Float64Array): void {
 function settle(p: Parked, state: number, status: number, value: number): void {
   const owner = p.owner;
   owner.pending--;
+  parkedCount--;
   if (owner.refed) addRef(-1);
-  if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
   if (owner.closed) {
     if (state === State.Done && p.discard) p.discard(value);
-    p.reject(socketClosed());
+    p.fail(socketClosed());
   } else if (state === State.Done) {
-    p.resolve(value);
+    if (p.again) p.again(p);
+    else p.done(value);
   } else if (p.aborted && native.errorName(status) === 'ECANCELED') {
-    p.reject(new AbortError(p.signal!.reason));
+    p.fail(new AbortError(p.signal!.reason));
   } else {
-    p.reject(systemError(p.syscall, status, p.peer));
+    p.fail(systemError(p.syscall, status, p.peer));
   }
   if (owner.pending === 0 && owner.drained) owner.drained();
 }
@@ -68,11 +102,14 @@ export const backend: string = native.init(onBatch, slot, scratch);
 setWindows(backend !== 'linux');
 
 export interface Options {
-  keep?: Uint8Array;
   peer?: Peer;
   signal?: AbortSignal;
   discard?: (value: number) => void;
+  again?: (p: Parked) => void;
 }
+
+/** Requests waiting in the kernel right now (for stats()). */
+export function parkedRequests(): number { return parkedCount; }
 
 // The native endpoint behind an AfdListener or AfdSocket.
 export class Endpoint {
@@ -90,31 +127,41 @@ export class Endpoint {
     return slot[1];
   }
 
-  // Asynchronous calls: `start` issues the native op for request id `req`.
-  run(syscall: string, start: (req: number) => State, o: Options = {}): Promise<number> {
+  // Waits in the kernel for `wait`. Inline outcomes settle at once.
+  run<T = number>(syscall: string, wait: Wait, o: Options = {}): Promise<T> {
     if (this.closed) return Promise.reject(socketClosed());
-    traceSync();
-    const req = nextRequest;
-    nextRequest = nextRequest >= 0xfffffff0 ? 1 : nextRequest + 1;
-    const state = start(req);
-    if (state === State.Done) return Promise.resolve(slot[1]);
-    if (state === State.Failed) return Promise.reject(systemError(syscall, slot[0], o.peer));
-    return new Promise<number>((resolve, reject) => {
-      const p: Parked = {
-        owner: this, syscall, resolve, reject, keep: o.keep, peer: o.peer,
-        signal: o.signal, onAbort: undefined, aborted: false, discard: o.discard,
-      };
+    return new Promise<T>((resolve, reject) => {
+      const p = new Parked(this, syscall, wait, resolve, reject, o.signal, o.peer, o.again, o.discard);
       if (o.signal) {
         p.onAbort = () => {
           p.aborted = true;
-          native.cancel(this.ep, req);
+          if (p.req !== 0) native.cancel(this.ep, p.req);
         };
         o.signal.addEventListener('abort', p.onAbort, { once: true });
       }
-      parked.set(req, p);
-      this.pending++;
-      if (this.refed) addRef(1);
+      this.park(p);
     });
+  }
+
+  // Issues (or re-issues) p's wait under a fresh request id.
+  park(p: Parked): void {
+    if (this.closed) { p.fail(socketClosed()); return; }
+    traceSync();
+    const req = freeIds.length > 0 ? freeIds.pop()! : parked.length;
+    const state = issue(this.ep, p.wait, req);
+    if (state === State.Pending) {
+      p.req = req;
+      parked[req] = p;
+      this.pending++;
+      parkedCount++;
+      if (this.refed) addRef(1);
+      return;
+    }
+    if (req !== parked.length) freeIds.push(req);
+    p.req = 0;
+    if (state === State.Failed) p.fail(systemError(p.syscall, slot[0], p.peer));
+    else if (p.again) p.again(p);
+    else p.done(slot[1]);
   }
 
   // Releases the endpoint; pending requests settle (rejected) once the kernel
@@ -134,6 +181,16 @@ export class Endpoint {
 
   unref(): void {
     if (this.refed) { this.refed = false; addRef(-this.pending); }
+  }
+}
+
+function issue(ep: number, wait: Wait, req: number): State {
+  switch (wait) {
+    case Wait.Readable: return native.waitReadable(ep, req);
+    case Wait.Writable: return native.waitWritable(ep, req);
+    case Wait.Accept: return native.accept(ep, req);
+    case Wait.Connect: return native.connect(ep, req);
+    case Wait.Shutdown: return native.shutdown(ep, req);
   }
 }
 

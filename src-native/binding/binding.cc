@@ -73,7 +73,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   if (!self.started) {
     Instance* p = &self;
     self.queue.Start(env, [p](Napi::Env e, std::vector<Completion>& raw) { DeliverBatch(*p, e, raw); });
-    std::string err = self.backend.Start(&self.queue);
+    std::string err = self.backend.Start(env, &self.queue);
     if (!err.empty()) {
       self.queue.Stop();
       throw Napi::Error::New(env, "afd-socket: " + err);
@@ -119,18 +119,45 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   return Report(info, self, self.backend.Connect(U32(info, 0), ReadScratch(self), U32(info, 1)));
 }
 
-// recv(ep, into: Uint8Array, request): the caller keeps `into` alive until it settles
-Napi::Value Recv(const Napi::CallbackInfo& info) {
-  Instance& self = Self(info);
-  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
-  return Report(info, self, self.backend.Recv(U32(info, 0), buf.Data(), buf.ByteLength(), U32(info, 2)));
+// The bytes of `view` from `offset` on, looked up at the moment of the call:
+// nothing keeps this pointer once the call returns, so a buffer detached
+// later is never touched. A detached view has no data and length 0.
+struct Span {
+  uint8_t* data;
+  size_t len;
+};
+Span View(const Napi::CallbackInfo& info, size_t i, size_t offset) {
+  Napi::Uint8Array view = info[i].As<Napi::Uint8Array>();
+  size_t len = view.ByteLength();
+  uint8_t* data = view.Data();
+  if (data == nullptr || offset >= len) return Span{nullptr, 0};
+  return Span{data + offset, len - offset};
 }
 
-// send(ep, data: Uint8Array, request): the caller keeps `data` alive until it settles
+// recv(ep, into: Uint8Array): inline only; kAgain when nothing is there yet
+Napi::Value Recv(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  Span s = View(info, 1, 0);
+  if (s.data == nullptr) return Report(info, self, Failed(self.backend.InvalidArgument()));
+  return Report(info, self, self.backend.Recv(U32(info, 0), s.data, s.len));
+}
+
+// send(ep, data: Uint8Array, offset): inline only; value = bytes taken
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
-  Napi::Uint8Array buf = info[1].As<Napi::Uint8Array>();
-  return Report(info, self, self.backend.Send(U32(info, 0), buf.Data(), buf.ByteLength(), U32(info, 2)));
+  Span s = View(info, 1, U32(info, 2));
+  if (s.data == nullptr) return Report(info, self, Failed(self.backend.InvalidArgument()));
+  return Report(info, self, self.backend.Send(U32(info, 0), s.data, s.len));
+}
+
+Napi::Value WaitReadable(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.WaitReadable(U32(info, 0), U32(info, 1)));
+}
+
+Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.WaitWritable(U32(info, 0), U32(info, 1)));
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
@@ -170,12 +197,12 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Ref(const Napi::CallbackInfo& info) {
-  Self(info).queue.Ref(info.Env());
+  Self(info).backend.Ref(info.Env(), true);
   return info.Env().Undefined();
 }
 
 Napi::Value Unref(const Napi::CallbackInfo& info) {
-  Self(info).queue.Unref(info.Env());
+  Self(info).backend.Ref(info.Env(), false);
   return info.Env().Undefined();
 }
 
@@ -218,6 +245,7 @@ Napi::Object RegisterBinding(Napi::Env env, Napi::Object exports) {
       {"bind", Bind},           {"listen", Listen},
       {"accept", Accept},       {"connect", Connect},
       {"recv", Recv},           {"send", Send},
+      {"waitReadable", WaitReadable}, {"waitWritable", WaitWritable},
       {"shutdown", Shutdown},   {"setNoDelay", SetNoDelay},
       {"localAddress", LocalAddress}, {"remoteAddress", RemoteAddress},
       {"cancel", Cancel},       {"close", Close},

@@ -1,10 +1,15 @@
 // The platform layer as the binding sees it: one Backend per Node environment.
 //
 // Every call is made on the JS thread. An operation either finishes inline
-// (kDone / kFailed, nothing retained) or returns kPending, after which exactly
-// one Settled entry for its request id comes out of Process(). Until then the
-// backend owns the request record, and the caller must keep the data buffer
-// alive: the kernel may write to it until the request settles, cancelled or not.
+// (kDone / kFailed / kAgain, nothing retained) or returns kPending, after which
+// exactly one Settled entry for its request id comes out of Process().
+//
+// Data moves only inline: Recv and Send run on the JS thread, never block, and
+// keep no pointer to the caller's memory once they return (kAgain: nothing was
+// moved). Waiting is done without a buffer: WaitReadable / WaitWritable park a
+// request that settles when the next Recv / Send may make progress. So no
+// kernel request, pending or cancelled, ever holds memory that JS can detach,
+// and an idle connection reserves no receive buffer.
 //
 // Implemented once per platform: win/backend.cc (AFD) and epoll/backend.cc.
 #pragma once
@@ -28,8 +33,9 @@ class Backend {
 
   // 'afd', 'afd-wine' or 'linux'.
   std::string Name() const;
-  // Starts the wait thread, which feeds `queue`. Returns an error text or "".
-  std::string Start(CompletionQueue* queue);
+  // Starts feeding `queue`: from the IOCP thread (Windows) or from Node's own
+  // loop (Linux, no thread). Returns an error text or "".
+  std::string Start(Napi::Env env, CompletionQueue* queue);
   // Cancels and closes every endpoint, waits until the kernel has finished
   // with every request, and joins the wait thread. Safe to call twice.
   void Stop();
@@ -39,8 +45,10 @@ class Backend {
   Outcome Listen(uint32_t ep, int backlog);
   Outcome Accept(uint32_t ep, uint32_t request);  // value: new endpoint id
   Outcome Connect(uint32_t ep, const SockAddr& addr, uint32_t request);
-  Outcome Recv(uint32_t ep, uint8_t* data, size_t len, uint32_t request);  // value: bytes, 0 = EOF
-  Outcome Send(uint32_t ep, const uint8_t* data, size_t len, uint32_t request);  // every byte, or an error
+  Outcome Recv(uint32_t ep, uint8_t* data, size_t len);        // value: bytes, 0 = EOF; or kAgain
+  Outcome Send(uint32_t ep, const uint8_t* data, size_t len);  // value: bytes taken (> 0); or kAgain
+  Outcome WaitReadable(uint32_t ep, uint32_t request);         // kPending; settles kDone (or an error)
+  Outcome WaitWritable(uint32_t ep, uint32_t request);
   Outcome Shutdown(uint32_t ep, uint32_t request);  // send side
   Outcome SetNoDelay(uint32_t ep, bool on);
   Outcome LocalAddress(uint32_t ep, SockAddr* out);
@@ -51,12 +59,17 @@ class Backend {
   // settle as cancelled once the kernel lets go of them.
   void Close(uint32_t ep);
 
-  // JS thread: turns what the wait thread saw into settled requests.
+  // Whether pending work keeps the event loop alive.
+  void Ref(Napi::Env env, bool on);
+
+  // JS thread: turns what the kernel reported into settled requests.
   void Process(std::vector<Completion>& in, std::vector<Settled>& out);
 
   // The Node error code for a status ('ECONNREFUSED', ...; 'ECANCELED' for a
   // cancelled request; 'UNKNOWN' when unmapped).
   static const char* ErrorName(int64_t status);
+  // The status for a bad argument caught in the binding (EINVAL / STATUS_INVALID_PARAMETER).
+  static int64_t InvalidArgument();
 
   // Windows only: 'windows' or 'wine'. Returns false where there are no dialects.
   bool SetDialect(const std::string& name);

@@ -4,9 +4,13 @@ namespace afdsock {
 
 void CompletionQueue::Start(Napi::Env env, Drain drain) {
   drain_ = std::move(drain);
+  context_ = std::make_unique<Napi::AsyncContext>(env, "afd-socket");
+}
+
+void CompletionQueue::StartWakeups(Napi::Env env) {
   tsfn_ = Tsfn::New(env, "afd-socket completions", 0, 1, this);
   tsfn_.Unref(env);  // JS decides when pending work keeps the loop alive
-  started_ = true;
+  wakeups_ = true;
 }
 
 void CompletionQueue::Stop() {
@@ -15,9 +19,11 @@ void CompletionQueue::Stop() {
     pending_.clear();
     wake_scheduled_ = true;  // no further wakes
   }
-  if (started_) {
+  stopped_ = true;
+  context_.reset();
+  if (wakeups_) {
     tsfn_.Release();
-    started_ = false;
+    wakeups_ = false;
   }
 }
 
@@ -40,6 +46,14 @@ void CompletionQueue::Push(const Completion* items, size_t n) {
   if (wake) tsfn_.NonBlockingCall();
 }
 
+void CompletionQueue::Deliver(Napi::Env env, const Completion* items, size_t n) {
+  if (stopped_) return;
+  Napi::HandleScope handles(env);
+  Napi::CallbackScope scope(env, *context_);
+  running_.assign(items, items + n);
+  drain_(env, running_);
+}
+
 void CompletionQueue::OnWake(Napi::Env env, Napi::Function, CompletionQueue* self, void*) {
   if (env != nullptr) self->Run(env);
 }
@@ -55,10 +69,10 @@ void CompletionQueue::Run(Napi::Env env) {
 }
 
 void CompletionQueue::Ref(Napi::Env env) {
-  if (started_) tsfn_.Ref(env);
+  if (wakeups_) tsfn_.Ref(env);
 }
 void CompletionQueue::Unref(Napi::Env env) {
-  if (started_) tsfn_.Unref(env);
+  if (wakeups_) tsfn_.Unref(env);
 }
 
 }  // namespace afdsock

@@ -1,11 +1,12 @@
 // The Linux platform layer: nonblocking syscalls issued by the library itself,
-// readiness from its own epoll instance (poller.cc), and the same contract as
-// the completion port on Windows: an operation finishes inline when it can,
-// otherwise it is parked and settles exactly once from Process().
+// readiness from its own epoll instance (poller.cc, watched from Node's loop),
+// and the same contract as the completion port on Windows: an operation
+// finishes inline when it can, otherwise it is parked and settles exactly once
+// from Process().
 //
-// N.b. syscalls only ever run on the JS thread, so the kernel never touches a
-// parked request's buffer outside a call made here; parked requests own no
-// kernel state and can be dropped at once on close.
+// N.b. syscalls only ever run on the JS thread, and a parked request holds no
+// buffer: recv and send run only inline, into memory the caller passes in that
+// very call. Parked requests own no kernel state and can be dropped at once.
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <deque>
+#include <vector>
 
 #include "../core/backend.h"
 #include "../core/id_table.h"
@@ -24,21 +25,22 @@ namespace afdsock {
 
 namespace {
 
-enum class Op : uint8_t { kAccept, kConnect, kRecv, kSend };
+// kReadable / kWritable hold no buffer: they settle when the next recv/send
+// may make progress, and JS then calls Recv/Send inline.
+enum class Op : uint8_t { kAccept, kConnect, kReadable, kWritable };
 
 struct Parked {
   uint32_t request;
   Op op;
-  uint8_t* data;
-  size_t len;
-  size_t done;
 };
 
+// Waiter lists are vectors, not deques: an idle endpoint allocates nothing
+// (an empty std::deque already holds a 512-byte block).
 struct Endpoint {
   int fd = -1;
   int family = 4;
-  std::deque<Parked> reads;   // accept or recv, in order
-  std::deque<Parked> writes;  // connect or send, in order
+  std::vector<Parked> reads;   // accept or readable, in order
+  std::vector<Parked> writes;  // connect or writable, in order
   SockAddr peer{};
   bool has_peer = false;
 };
@@ -144,40 +146,36 @@ struct Backend::Impl {
         }
         return WouldBlock(err) || err == EINPROGRESS ? Pending() : Failed(err);
       }
-      case Op::kRecv: {
-        ssize_t n = Traced("recv", ep.fd, recv(ep.fd, p.data, p.len, 0));
-        if (n < 0) return WouldBlock(errno) ? Pending() : Failed(errno);
-        return Done(static_cast<double>(n));
-      }
-      case Op::kSend: {
-        while (p.done < p.len) {
-          ssize_t n = Traced("send", ep.fd, send(ep.fd, p.data + p.done, p.len - p.done, MSG_NOSIGNAL));
-          if (n < 0) {
-            if (errno == EINTR) continue;
-            return WouldBlock(errno) ? Pending() : Failed(errno);
-          }
-          p.done += static_cast<size_t>(n);
-        }
-        return Done(static_cast<double>(p.done));
-      }
+      case Op::kReadable:
+      case Op::kWritable:
+        return Done();  // the event itself is the news
     }
     return Failed(EINVAL);
   }
 
   // Runs parked requests in order until one would block.
-  void Drive(uint32_t id, std::deque<Parked>& q, std::vector<Settled>& out) {
-    while (!q.empty()) {
-      Endpoint* ep = Get(id);
+  void Drive(uint32_t id, std::vector<Parked> Endpoint::*list, std::vector<Settled>& out) {
+    size_t i = 0;
+    for (;;) {
+      Endpoint* ep = Get(id);  // an accept may grow the table
       if (ep == nullptr) return;
-      Outcome o = Attempt(*ep, q.front());
-      if (o.state == kPending) return;
-      out.push_back(Settled{q.front().request, o.state, o.status, o.value});
-      q.pop_front();
+      std::vector<Parked>& q = ep->*list;
+      if (i == q.size()) {
+        q.clear();
+        return;
+      }
+      Outcome o = Attempt(*ep, q[i]);
+      if (o.state == kPending) {
+        q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(i));
+        return;
+      }
+      out.push_back(Settled{q[i].request, o.state, o.status, o.value});
+      i++;
     }
   }
 
   // New operation: inline if nothing is queued ahead of it, else park.
-  Outcome Start(uint32_t id, std::deque<Parked>& q, Parked p) {
+  Outcome Start(uint32_t id, std::vector<Parked>& q, Parked p) {
     Endpoint* ep = Get(id);
     if (ep == nullptr) return Failed(EBADF);
     if (q.empty()) {
@@ -188,7 +186,7 @@ struct Backend::Impl {
     return Pending();
   }
 
-  void CancelAll(std::deque<Parked>& q) {
+  void CancelAll(std::vector<Parked>& q) {
     for (const Parked& p : q) deferred.push_back(Settled{p.request, kFailed, ECANCELED, 0});
     q.clear();
   }
@@ -199,7 +197,9 @@ Backend::~Backend() { Stop(); }
 
 std::string Backend::Name() const { return "linux"; }
 
-std::string Backend::Start(CompletionQueue* queue) { return impl_->poller.Start(queue); }
+std::string Backend::Start(Napi::Env env, CompletionQueue* queue) { return impl_->poller.Start(env, queue); }
+
+void Backend::Ref(Napi::Env, bool on) { impl_->poller.Ref(on); }
 
 void Backend::Stop() {
   impl_->poller.Stop();
@@ -251,7 +251,7 @@ Outcome Backend::Listen(uint32_t id, int backlog) {
 Outcome Backend::Accept(uint32_t id, uint32_t request) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
-  return impl_->Start(id, ep->reads, Parked{request, Op::kAccept, nullptr, 0, 0});
+  return impl_->Start(id, ep->reads, Parked{request, Op::kAccept});
 }
 
 Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
@@ -263,20 +263,44 @@ Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
   ep->has_peer = true;
   if (impl_->Traced("connect", ep->fd, connect(ep->fd, reinterpret_cast<sockaddr*>(&ss), len)) == 0) return Done();
   if (errno != EINPROGRESS) return Failed(errno);
-  ep->writes.push_back(Parked{request, Op::kConnect, nullptr, 0, 0});
+  ep->writes.push_back(Parked{request, Op::kConnect});
   return Pending();
 }
 
-Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) {
+Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
-  return impl_->Start(id, ep->reads, Parked{request, Op::kRecv, data, len, 0});
+  for (;;) {
+    ssize_t n = impl_->Traced("recv", ep->fd, recv(ep->fd, data, len, 0));
+    if (n >= 0) return Done(static_cast<double>(n));
+    if (errno != EINTR) return WouldBlock(errno) ? Again() : Failed(errno);
+  }
 }
 
-Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len, uint32_t request) {
+Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
-  return impl_->Start(id, ep->writes, Parked{request, Op::kSend, const_cast<uint8_t*>(data), len, 0});
+  for (;;) {
+    ssize_t n = impl_->Traced("send", ep->fd, send(ep->fd, data, len, MSG_NOSIGNAL));
+    if (n >= 0) return Done(static_cast<double>(n));
+    if (errno != EINTR) return WouldBlock(errno) ? Again() : Failed(errno);
+  }
+}
+
+// Called after Recv/Send said kAgain, with no drain in between: the edge for
+// the next byte (or for room) is still to come, so parking cannot miss it.
+Outcome Backend::WaitReadable(uint32_t id, uint32_t request) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  ep->reads.push_back(Parked{request, Op::kReadable});
+  return Pending();
+}
+
+Outcome Backend::WaitWritable(uint32_t id, uint32_t request) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  ep->writes.push_back(Parked{request, Op::kWritable});
+  return Pending();
 }
 
 Outcome Backend::Shutdown(uint32_t id, uint32_t) {
@@ -348,9 +372,9 @@ void Backend::Process(std::vector<Completion>& in, std::vector<Settled>& out) {
     Endpoint* ep = impl_->Get(id);
     if (ep == nullptr) continue;  // closed since, or a nudge
     uint32_t ev = static_cast<uint32_t>(c.b);
-    if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) impl_->Drive(id, ep->reads, out);
+    if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) impl_->Drive(id, &Endpoint::reads, out);
     ep = impl_->Get(id);
-    if (ep != nullptr && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) impl_->Drive(id, ep->writes, out);
+    if (ep != nullptr && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) impl_->Drive(id, &Endpoint::writes, out);
   }
 }
 

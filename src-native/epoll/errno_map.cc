@@ -24,4 +24,6 @@ const char* Backend::ErrorName(int64_t status) {
   }
 }
 
+int64_t Backend::InvalidArgument() { return EINVAL; }
+
 }  // namespace afdsock
