@@ -15,10 +15,8 @@ export interface Native {
   listen(ep: number, backlog: number): State;
   accept(ep: number, req: number): State;
   connect(ep: number, req: number): State;
-  recv(ep: number, into: Uint8Array): State;
-  send(ep: number, data: Uint8Array, offset: number): State;
-  waitReadable(ep: number, req: number): State;
-  waitWritable(ep: number, req: number): State;
+  recv(ep: number, into: Uint8Array, req: number): State;
+  send(ep: number, data: Uint8Array, offset: number, req: number): State;
   shutdown(ep: number, req: number): State;
   setNoDelay(ep: number, on: boolean): State;
   localAddress(ep: number): State;

@@ -18,8 +18,9 @@ export const scratch = new Uint8Array(32);
 export function lastStatus(): number { return slot[0]; }
 export function lastValue(): number { return slot[1]; }
 
-// What a parked request waits for; each maps to one native call.
-export const enum Wait { Accept, Connect, Shutdown, Readable, Writable }
+// What a parked request waits for; each maps to one native call. Reads and
+// writes are issued by the socket itself (they move data when they can).
+export const enum Wait { Accept, Connect, Shutdown }
 
 export class Parked {
   req = 0;
@@ -28,7 +29,6 @@ export class Parked {
   constructor(
     readonly owner: Endpoint,
     readonly syscall: string,
-    readonly wait: Wait,
     readonly resolve: (value: any) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
     readonly reject: (err: unknown) => void,
     readonly signal: AbortSignal | undefined,
@@ -83,6 +83,7 @@ function settle(p: Parked, state: number, status: number, value: number): void {
   const owner = p.owner;
   owner.pending--;
   parkedCount--;
+  p.req = 0;
   if (owner.refed) addRef(-1);
   if (owner.closed) {
     if (state === State.Done && p.discard) p.discard(value);
@@ -127,11 +128,22 @@ export class Endpoint {
     return slot[1];
   }
 
-  // Waits in the kernel for `wait`. Inline outcomes settle at once.
+  // Issues `wait` under a fresh request id; inline outcomes settle at once.
   run<T = number>(syscall: string, wait: Wait, o: Options = {}): Promise<T> {
     if (this.closed) return Promise.reject(socketClosed());
+    traceSync();
+    const req = takeId();
+    const state = issue(this.ep, wait, req);
+    if (state === State.Pending) return this.parked<T>(req, syscall, o);
+    releaseId(req);
+    if (state === State.Failed) return Promise.reject(systemError(syscall, slot[0], o.peer));
+    return Promise.resolve(slot[1] as T);
+  }
+
+  // A request the addon has just parked under `req`: the promise of its result.
+  parked<T>(req: number, syscall: string, o: Options): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const p = new Parked(this, syscall, wait, resolve, reject, o.signal, o.peer, o.again, o.discard);
+      const p = new Parked(this, syscall, resolve, reject, o.signal, o.peer, o.again, o.discard);
       if (o.signal) {
         p.onAbort = () => {
           p.aborted = true;
@@ -139,29 +151,17 @@ export class Endpoint {
         };
         o.signal.addEventListener('abort', p.onAbort, { once: true });
       }
-      this.park(p);
+      this.hold(p, req);
     });
   }
 
-  // Issues (or re-issues) p's wait under a fresh request id.
-  park(p: Parked): void {
-    if (this.closed) { p.fail(socketClosed()); return; }
-    traceSync();
-    const req = freeIds.length > 0 ? freeIds.pop()! : parked.length;
-    const state = issue(this.ep, p.wait, req);
-    if (state === State.Pending) {
-      p.req = req;
-      parked[req] = p;
-      this.pending++;
-      parkedCount++;
-      if (this.refed) addRef(1);
-      return;
-    }
-    if (req !== parked.length) freeIds.push(req);
-    p.req = 0;
-    if (state === State.Failed) p.fail(systemError(p.syscall, slot[0], p.peer));
-    else if (p.again) p.again(p);
-    else p.done(slot[1]);
+  // Files p under `req`, which the addon has parked.
+  hold(p: Parked, req: number): void {
+    p.req = req;
+    parked[req] = p;
+    this.pending++;
+    parkedCount++;
+    if (this.refed) addRef(1);
   }
 
   // Releases the endpoint; pending requests settle (rejected) once the kernel
@@ -186,12 +186,19 @@ export class Endpoint {
 
 function issue(ep: number, wait: Wait, req: number): State {
   switch (wait) {
-    case Wait.Readable: return native.waitReadable(ep, req);
-    case Wait.Writable: return native.waitWritable(ep, req);
     case Wait.Accept: return native.accept(ep, req);
     case Wait.Connect: return native.connect(ep, req);
-    case Wait.Shutdown: return native.shutdown(ep, req);
+    default: return native.shutdown(ep, req);
   }
+}
+
+/** A request id for a native call that may park; give it back unless it did. */
+export function takeId(): number {
+  return freeIds.length > 0 ? freeIds.pop()! : parked.push(undefined) - 1;
+}
+
+export function releaseId(req: number): void {
+  freeIds.push(req);
 }
 
 export function openEndpoint(family: 4 | 6): Endpoint {

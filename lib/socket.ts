@@ -7,7 +7,7 @@
 import { native, State } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { invalidArgType, invalidState, socketClosed, systemError, writeAfterEnd } from './errors';
-import { Endpoint, Options, Parked, Wait, backend, lastStatus, lastValue, openEndpoint, scratch } from './io';
+import { Endpoint, Options, Parked, Wait, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
 import { traceSync } from './trace';
 import * as check from './validate';
 
@@ -16,8 +16,10 @@ const acceptSyscall = backend === 'linux' ? 'accept4' : 'accept';
 // One receive buffer for every read() without `into`: the kernel copies into
 // it inline, and the caller gets an exact-size copy (pooled when small).
 const shared = Buffer.allocUnsafeSlow(64 * 1024);
-const AGAIN = -1;
+const PARKED = -1; // the addon parked a readiness wait instead
 const noop = (): void => {};
+const chunkResult = (chunk: Buffer | null): IteratorResult<Buffer> =>
+  chunk === null ? { done: true, value: undefined } : { done: false, value: chunk };
 
 export interface ConnectOptions {
   host: string;
@@ -39,7 +41,7 @@ export class AfdSocket {
   /** @internal */ readonly endpoint: Endpoint;
   private peer: Address | undefined = undefined;
   private queue: QueuedWrite[] | undefined = undefined; // writes behind a full send buffer
-  private waitingWritable = false;
+  private sendReq = 0; // the writable wait the last sendNow() parked
   private ended: Promise<void> | undefined = undefined;
   private flushed: (() => void) | undefined = undefined;
 
@@ -104,20 +106,25 @@ export class AfdSocket {
     const ep = this.endpoint;
     if (ep.closed) return Promise.reject(socketClosed());
     const length = into === undefined ? 0 : into.byteLength;
+    let req = takeId();
     try {
-      const n = recvNow(ep, into, length);
-      if (n !== AGAIN) return Promise.resolve(result(into, n));
+      const n = recvNow(ep, into, length, req);
+      if (n !== PARKED) { releaseId(req); return Promise.resolve(result(into, n)); }
     } catch (err) {
+      releaseId(req);
       return Promise.reject(err);
     }
-    return ep.run<Buffer | null>('recv', Wait.Readable, {
+    return ep.parked<Buffer | null>(req, 'recv', {
       signal,
       again: (p) => {
+        req = takeId();
         try {
-          const n = recvNow(ep, into, length);
-          if (n === AGAIN) { ep.park(p); return; }
+          const n = recvNow(ep, into, length, req);
+          if (n === PARKED) { ep.hold(p, req); return; }
+          releaseId(req);
           p.done(result(into, n));
         } catch (err) {
+          releaseId(req);
           p.fail(err);
         }
       },
@@ -137,60 +144,65 @@ export class AfdSocket {
     if (ep.closed) return Promise.reject(socketClosed());
     const length = bytes.byteLength;
     if (length === 0) return Promise.resolve();
-    let offset = 0;
-    if (this.queue === undefined) {
-      try {
-        offset = sendNow(ep, bytes, 0, length);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      if (offset === length) return Promise.resolve();
+    if (this.queue !== undefined) {
+      return new Promise<void>((resolve, reject) => { this.queue!.push({ bytes, length, offset: 0, resolve, reject }); });
     }
-    return new Promise<void>((resolve, reject) => {
-      (this.queue ??= []).push({ bytes, length, offset, resolve, reject });
-      this.waitWritable();
-    });
+    let offset: number;
+    try {
+      offset = this.sendNow(bytes, 0, length);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (offset === length) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => { this.queue = [{ bytes, length, offset, resolve, reject }]; });
+    ep.parked<void>(this.sendReq, 'send', { again: (p) => this.flush(p) }).then(noop, (err) => this.failQueue(err));
+    return done;
   }
 
-  // Parks one writable wait for the head of the queue (if none is parked).
-  private waitWritable(): void {
-    if (this.waitingWritable) return;
-    this.waitingWritable = true;
-    this.endpoint.run('send', Wait.Writable, { again: (p) => this.flush(p) }).then(noop, (err) => {
-      this.waitingWritable = false;
-      this.failQueue(err);
-    });
+  // Inline sends from `offset` until every byte is taken or the kernel has no
+  // room; then the addon has parked a writable wait under this.sendReq.
+  private sendNow(bytes: Uint8Array, offset: number, length: number): number {
+    const ep = this.endpoint.ep;
+    while (offset < length) {
+      if (bytes.byteLength !== length) {
+        const err = invalidState('The buffer passed to write() was detached or resized');
+        (err as { bytesWritten?: number }).bytesWritten = offset;
+        throw err;
+      }
+      traceSync();
+      const req = takeId();
+      const state = native.send(ep, bytes, offset, req);
+      if (state === State.Pending) { this.sendReq = req; return offset; }
+      releaseId(req);
+      if (state === State.Failed) throw systemError('send', lastStatus());
+      offset += lastValue();
+    }
+    return offset;
   }
 
-  // Room in the send buffer: send queued writes in order until it is full again.
+  // The writable wait settled: send queued writes in order until the kernel
+  // is full again (then wait once more) or the queue is empty.
   private flush(p: Parked): void {
     const q = this.queue!;
     while (q.length > 0) {
       const w = q[0];
-      let offset: number;
       try {
-        offset = sendNow(this.endpoint, w.bytes, w.offset, w.length);
+        w.offset = this.sendNow(w.bytes, w.offset, w.length);
       } catch (err) {
         q.shift();
         (err as { bytesWritten?: number }).bytesWritten ??= w.offset;
         w.reject(err);
-        if ((err as { code?: string }).code === 'ERR_INVALID_STATE') continue; // only this write is lost
-        this.waitingWritable = false;
-        p.done(0);
+        if ((err as { code?: string }).code === 'ERR_INVALID_STATE') continue; // only this write is cut short
+        p.done(undefined);
         this.failQueue(err);
         return;
       }
-      if (offset !== w.length) {
-        w.offset = offset;
-        this.endpoint.park(p);
-        return;
-      }
+      if (w.offset !== w.length) { this.endpoint.hold(p, this.sendReq); return; }
       q.shift();
       w.resolve();
     }
     this.queue = undefined;
-    this.waitingWritable = false;
-    p.done(0);
+    p.done(undefined);
     if (this.flushed) this.flushed();
   }
 
@@ -228,24 +240,26 @@ export class AfdSocket {
   ref(): this { this.endpoint.ref(); return this; }
   unref(): this { this.endpoint.unref(); return this; }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    for (;;) {
-      const chunk = await this.read();
-      if (chunk === null) return;
-      yield chunk;
-    }
+  /** Yields chunks as read() returns them; ends at end of stream. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    const read = (): Promise<IteratorResult<Buffer>> => this.read().then(chunkResult);
+    return {
+      next: read,
+      return: (): Promise<IteratorResult<Buffer>> => Promise.resolve({ done: true, value: undefined }),
+      [Symbol.asyncIterator]() { return this; },
+    };
   }
 }
 
-// One inline recv: bytes read (0 at end of stream) or AGAIN. `length` is the
+// One inline recv: bytes read (0 at end of stream) or PARKED. `length` is the
 // caller's buffer length when the read began; a buffer detached since then
 // reads 0 and is refused before any syscall, so no byte is taken from the stream.
-function recvNow(ep: Endpoint, into: Uint8Array | undefined, length: number): number {
+function recvNow(ep: Endpoint, into: Uint8Array | undefined, length: number, req: number): number {
   if (into !== undefined && into.byteLength !== length) throw invalidState('The buffer passed to read() was detached or resized');
   traceSync();
-  const state = native.recv(ep.ep, into ?? shared);
+  const state = native.recv(ep.ep, into ?? shared, req);
   if (state === State.Done) return lastValue();
-  if (state === State.Again) return AGAIN;
+  if (state === State.Pending) return PARKED;
   throw systemError('recv', lastStatus());
 }
 
@@ -255,23 +269,6 @@ function result(into: Uint8Array | undefined, n: number): Buffer | null {
   const out = Buffer.allocUnsafe(n);
   shared.copy(out, 0, 0, n);
   return out;
-}
-
-// Inline sends from `offset` until the kernel takes no more: the new offset.
-function sendNow(ep: Endpoint, bytes: Uint8Array, offset: number, length: number): number {
-  while (offset < length) {
-    if (bytes.byteLength !== length) {
-      const err = invalidState('The buffer passed to write() was detached or resized');
-      (err as { bytesWritten?: number }).bytesWritten = offset;
-      throw err;
-    }
-    traceSync();
-    const state = native.send(ep.ep, bytes, offset);
-    if (state === State.Again) return offset;
-    if (state === State.Failed) throw systemError('send', lastStatus());
-    offset += lastValue();
-  }
-  return offset;
 }
 
 /** @internal */

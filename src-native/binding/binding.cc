@@ -134,30 +134,20 @@ Span View(const Napi::CallbackInfo& info, size_t i, size_t offset) {
   return Span{data + offset, len - offset};
 }
 
-// recv(ep, into: Uint8Array): inline only; kAgain when nothing is there yet
+// recv(ep, into: Uint8Array, request): bytes read, or a parked readiness wait
 Napi::Value Recv(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
   Span s = View(info, 1, 0);
-  if (s.data == nullptr) return Report(info, self, Failed(self.backend.InvalidArgument()));
-  return Report(info, self, self.backend.Recv(U32(info, 0), s.data, s.len));
+  if (s.data == nullptr) return Report(info, self, Failed(Backend::InvalidArgument()));
+  return Report(info, self, self.backend.Recv(U32(info, 0), s.data, s.len, U32(info, 2)));
 }
 
-// send(ep, data: Uint8Array, offset): inline only; value = bytes taken
+// send(ep, data: Uint8Array, offset, request): bytes taken, or a parked readiness wait
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
   Span s = View(info, 1, U32(info, 2));
-  if (s.data == nullptr) return Report(info, self, Failed(self.backend.InvalidArgument()));
-  return Report(info, self, self.backend.Send(U32(info, 0), s.data, s.len));
-}
-
-Napi::Value WaitReadable(const Napi::CallbackInfo& info) {
-  Instance& self = Self(info);
-  return Report(info, self, self.backend.WaitReadable(U32(info, 0), U32(info, 1)));
-}
-
-Napi::Value WaitWritable(const Napi::CallbackInfo& info) {
-  Instance& self = Self(info);
-  return Report(info, self, self.backend.WaitWritable(U32(info, 0), U32(info, 1)));
+  if (s.data == nullptr) return Report(info, self, Failed(Backend::InvalidArgument()));
+  return Report(info, self, self.backend.Send(U32(info, 0), s.data, s.len, U32(info, 3)));
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
@@ -245,7 +235,6 @@ Napi::Object RegisterBinding(Napi::Env env, Napi::Object exports) {
       {"bind", Bind},           {"listen", Listen},
       {"accept", Accept},       {"connect", Connect},
       {"recv", Recv},           {"send", Send},
-      {"waitReadable", WaitReadable}, {"waitWritable", WaitWritable},
       {"shutdown", Shutdown},   {"setNoDelay", SetNoDelay},
       {"localAddress", LocalAddress}, {"remoteAddress", RemoteAddress},
       {"cancel", Cancel},       {"close", Close},

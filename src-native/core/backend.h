@@ -4,12 +4,12 @@
 // (kDone / kFailed / kAgain, nothing retained) or returns kPending, after which
 // exactly one Settled entry for its request id comes out of Process().
 //
-// Data moves only inline: Recv and Send run on the JS thread, never block, and
-// keep no pointer to the caller's memory once they return (kAgain: nothing was
-// moved). Waiting is done without a buffer: WaitReadable / WaitWritable park a
-// request that settles when the next Recv / Send may make progress. So no
-// kernel request, pending or cancelled, ever holds memory that JS can detach,
-// and an idle connection reserves no receive buffer.
+// Data moves only inline: Recv and Send copy on the JS thread, never block,
+// and keep no pointer to the caller's memory once they return. When the
+// kernel has nothing to read (or no room to send), they park a readiness wait
+// instead, holding no buffer: kPending, settling kDone when a new Recv / Send
+// may make progress. So no kernel request, pending or cancelled, ever holds
+// memory that JS can detach, and an idle connection reserves no receive buffer.
 //
 // Implemented once per platform: win/backend.cc (AFD) and epoll/backend.cc.
 #pragma once
@@ -45,10 +45,10 @@ class Backend {
   Outcome Listen(uint32_t ep, int backlog);
   Outcome Accept(uint32_t ep, uint32_t request);  // value: new endpoint id
   Outcome Connect(uint32_t ep, const SockAddr& addr, uint32_t request);
-  Outcome Recv(uint32_t ep, uint8_t* data, size_t len);        // value: bytes, 0 = EOF; or kAgain
-  Outcome Send(uint32_t ep, const uint8_t* data, size_t len);  // value: bytes taken (> 0); or kAgain
-  Outcome WaitReadable(uint32_t ep, uint32_t request);         // kPending; settles kDone (or an error)
-  Outcome WaitWritable(uint32_t ep, uint32_t request);
+  // value: bytes read, 0 = EOF; or kPending (a readiness wait, nothing read)
+  Outcome Recv(uint32_t ep, uint8_t* data, size_t len, uint32_t request);
+  // value: bytes taken (> 0, maybe fewer than len); or kPending (nothing taken)
+  Outcome Send(uint32_t ep, const uint8_t* data, size_t len, uint32_t request);
   Outcome Shutdown(uint32_t ep, uint32_t request);  // send side
   Outcome SetNoDelay(uint32_t ep, bool on);
   Outcome LocalAddress(uint32_t ep, SockAddr* out);

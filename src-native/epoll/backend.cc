@@ -43,6 +43,12 @@ struct Endpoint {
   std::vector<Parked> writes;  // connect or writable, in order
   SockAddr peer{};
   bool has_peer = false;
+  // Edge-triggered hints: cleared when a syscall finds nothing (or no room),
+  // set again by the next event, waiter or not. A recv or send is tried only
+  // while its hint is set, and a wait parks only once it is clear.
+  bool readable = true;
+  bool writable = true;
+  bool hangup = false;  // EOF or an error was reported: it stays readable
 };
 
 socklen_t ToNative(const SockAddr& a, sockaddr_storage* ss) {
@@ -267,38 +273,34 @@ Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
   return Pending();
 }
 
-Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len) {
+Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
-  for (;;) {
+  while (ep->readable) {
     ssize_t n = impl_->Traced("recv", ep->fd, recv(ep->fd, data, len, 0));
+    // A short read drained the socket, so the next byte is a new edge; not so
+    // once the peer's FIN or a reset was reported: that edge has been seen.
+    if (n > 0 && static_cast<size_t>(n) < len && !ep->hangup) ep->readable = false;
     if (n >= 0) return Done(static_cast<double>(n));
-    if (errno != EINTR) return WouldBlock(errno) ? Again() : Failed(errno);
+    if (errno == EINTR) continue;
+    if (!WouldBlock(errno)) return Failed(errno);
+    ep->readable = false;
   }
-}
-
-Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len) {
-  Endpoint* ep = impl_->Get(id);
-  if (ep == nullptr) return Failed(EBADF);
-  for (;;) {
-    ssize_t n = impl_->Traced("send", ep->fd, send(ep->fd, data, len, MSG_NOSIGNAL));
-    if (n >= 0) return Done(static_cast<double>(n));
-    if (errno != EINTR) return WouldBlock(errno) ? Again() : Failed(errno);
-  }
-}
-
-// Called after Recv/Send said kAgain, with no drain in between: the edge for
-// the next byte (or for room) is still to come, so parking cannot miss it.
-Outcome Backend::WaitReadable(uint32_t id, uint32_t request) {
-  Endpoint* ep = impl_->Get(id);
-  if (ep == nullptr) return Failed(EBADF);
   ep->reads.push_back(Parked{request, Op::kReadable});
   return Pending();
 }
 
-Outcome Backend::WaitWritable(uint32_t id, uint32_t request) {
+Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len, uint32_t request) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
+  while (ep->writable) {
+    ssize_t n = impl_->Traced("send", ep->fd, send(ep->fd, data, len, MSG_NOSIGNAL));
+    if (n > 0 && static_cast<size_t>(n) < len) ep->writable = false;  // full; room is a new edge
+    if (n >= 0) return Done(static_cast<double>(n));
+    if (errno == EINTR) continue;
+    if (!WouldBlock(errno)) return Failed(errno);
+    ep->writable = false;
+  }
   ep->writes.push_back(Parked{request, Op::kWritable});
   return Pending();
 }
@@ -372,9 +374,16 @@ void Backend::Process(std::vector<Completion>& in, std::vector<Settled>& out) {
     Endpoint* ep = impl_->Get(id);
     if (ep == nullptr) continue;  // closed since, or a nudge
     uint32_t ev = static_cast<uint32_t>(c.b);
-    if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) impl_->Drive(id, &Endpoint::reads, out);
+    if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ep->hangup = true;
+    if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+      ep->readable = true;
+      impl_->Drive(id, &Endpoint::reads, out);
+    }
     ep = impl_->Get(id);
-    if (ep != nullptr && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) impl_->Drive(id, &Endpoint::writes, out);
+    if (ep != nullptr && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+      ep->writable = true;
+      impl_->Drive(id, &Endpoint::writes, out);
+    }
   }
 }
 
