@@ -30,7 +30,7 @@ const IOCTL_AFD_WINE_SENDMSG = 0x120338;
 const IOCTL_AFD_WINE_SET_TCP_NODELAY = 0x120474;
 
 // AFD_SEND_INFO flags for a plain send()
-const SEND_AFD_FLAGS = 2; // AFD_OVERLAPPED: the request is overlapped (msafd sets it for overlapped WSASend)
+const SEND_AFD_FLAGS = 0; // no AFD_OVERLAPPED: an inline send on a non-blocking endpoint, never pending
 const SEND_TDI_FLAGS = 0;
 
 const AF_INET = 2;

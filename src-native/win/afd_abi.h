@@ -29,6 +29,7 @@ constexpr uint32_t IOCTL_AFD_SEND = Code(7, kMethodNeither);                // 0
 constexpr uint32_t IOCTL_AFD_POLL = Code(9, kMethodBuffered);               // 0x12024
 constexpr uint32_t IOCTL_AFD_PARTIAL_DISCONNECT = Code(10, kMethodNeither); // 0x1202B
 constexpr uint32_t IOCTL_AFD_GET_ADDRESS = Code(11, kMethodNeither);        // 0x1202F
+constexpr uint32_t IOCTL_AFD_SET_INFORMATION = Code(14, kMethodNeither);    // 0x1203B
 constexpr uint32_t IOCTL_AFD_GET_REMOTE_ADDRESS = Code(15, kMethodNeither); // 0x1203F
 constexpr uint32_t IOCTL_AFD_DEFER_ACCEPT = Code(35, kMethodBuffered);      // 0x1208C
 constexpr uint32_t IOCTL_AFD_TRANSPORT_IOCTL = Code(47, kMethodNeither);    // 0x120BF
@@ -38,6 +39,7 @@ static_assert(IOCTL_AFD_START_LISTEN == 0x1200B && IOCTL_AFD_WAIT_FOR_LISTEN == 
 static_assert(IOCTL_AFD_ACCEPT == 0x12010 && IOCTL_AFD_RECEIVE == 0x12017 && IOCTL_AFD_SEND == 0x1201F, "codes");
 static_assert(IOCTL_AFD_POLL == 0x12024 && IOCTL_AFD_PARTIAL_DISCONNECT == 0x1202B, "codes");
 static_assert(IOCTL_AFD_GET_ADDRESS == 0x1202F && IOCTL_AFD_GET_REMOTE_ADDRESS == 0x1203F, "codes");
+static_assert(IOCTL_AFD_SET_INFORMATION == 0x1203B, "codes");
 static_assert(IOCTL_AFD_DEFER_ACCEPT == 0x1208C && IOCTL_AFD_TRANSPORT_IOCTL == 0x120BF, "codes");
 
 // Wine's private codes: CTL_CODE(FILE_DEVICE_NETWORK, n, METHOD_BUFFERED, 0) = 0x120000 | n << 2.
@@ -47,12 +49,14 @@ constexpr uint32_t IOCTL_AFD_WINE_ACCEPT = WineCode(201);           // 0x120324
 constexpr uint32_t IOCTL_AFD_WINE_CONNECT = WineCode(203);          // 0x12032C
 constexpr uint32_t IOCTL_AFD_WINE_SHUTDOWN = WineCode(204);         // 0x120330
 constexpr uint32_t IOCTL_AFD_WINE_SENDMSG = WineCode(206);          // 0x120338
+constexpr uint32_t IOCTL_AFD_WINE_FIONBIO = WineCode(209);          // 0x120344
 constexpr uint32_t IOCTL_AFD_WINE_GETPEERNAME = WineCode(216);      // 0x120360
 constexpr uint32_t IOCTL_AFD_WINE_SET_TCP_NODELAY = 0x120474;       // as listed in Wine 8.0 afd.h
 
 static_assert(IOCTL_AFD_WINE_CREATE == 0x120320 && IOCTL_AFD_WINE_ACCEPT == 0x120324, "codes");
 static_assert(IOCTL_AFD_WINE_CONNECT == 0x12032C && IOCTL_AFD_WINE_SHUTDOWN == 0x120330, "codes");
 static_assert(IOCTL_AFD_WINE_SENDMSG == 0x120338 && IOCTL_AFD_WINE_GETPEERNAME == 0x120360, "codes");
+static_assert(IOCTL_AFD_WINE_FIONBIO == 0x120344, "codes");
 
 // The name of a code, for traces.
 const char* IoctlName(uint32_t code);
@@ -175,6 +179,9 @@ struct PartialDisconnectInfo {
 static_assert(offsetof(PartialDisconnectInfo, Timeout) == 8 && sizeof(PartialDisconnectInfo) == 16, "disconnect");
 
 // ---- POLL: AFD_POLL_INFO with one handle (wepoll, mio) ----------------------
+constexpr uint32_t kPollReceive = 0x1, kPollSend = 0x4, kPollDisconnect = 0x8, kPollAbort = 0x10,
+                   kPollLocalClose = 0x20, kPollConnectFail = 0x100;
+constexpr int64_t kPollForever = INT64_MAX;
 struct PollHandleInfo {
   void* Handle;
   uint32_t Events;
@@ -187,6 +194,18 @@ struct PollInfo {
   PollHandleInfo Handles[1];
 };
 static_assert(sizeof(PollHandleInfo) == 16 && offsetof(PollInfo, Handles) == 16 && sizeof(PollInfo) == 32, "poll");
+
+// ---- SET_INFORMATION: AFD_INFORMATION (msafd's FIONBIO) ----------------------
+constexpr uint32_t kAfdInfoNonBlocking = 0x0D;  // AFD_NONBLOCKING_MODE
+struct Information {
+  uint32_t InformationType;
+  union {
+    uint8_t Boolean;
+    uint32_t Ulong;
+    int64_t LargeInteger;
+  } Information;
+};
+static_assert(offsetof(Information, Information) == 8 && sizeof(Information) == 16, "AFD_INFORMATION");
 
 // ---- TRANSPORT_IOCTL (setsockopt on a TLI endpoint): AFD_TL_IO_CONTROL_INFO --
 constexpr uint32_t kTlSetSockOpt = 1, kTlGetSockOpt = 2;

@@ -1,6 +1,14 @@
 // The Windows platform layer: AFD endpoints driven by NtDeviceIoControlFile on
 // one completion port per environment. Dialect points (connect, accept, send,
-// shutdown, TCP_NODELAY) go through dialect.cc; the rest is one path.
+// non-blocking mode, shutdown, TCP_NODELAY) go through dialect.cc; the rest is
+// one path.
+//
+// Data moves inline only. A connected endpoint is made non-blocking, so a
+// receive or send issued without AFD_OVERLAPPED either moves bytes at once or
+// fails with STATUS_DEVICE_NOT_READY; it never pends with a pointer to JS
+// memory. Waiting for data or room is an IOCTL_AFD_POLL on the endpoint, with
+// its buffers in the request record (the zero-byte-read idea, as libuv and
+// wepoll use it).
 #include <memory>
 #include <unordered_map>
 
@@ -24,6 +32,10 @@ struct Endpoint {
   uint32_t pending = 0;  // requests the kernel still owns
   afd::Sockaddr peer{};
   bool has_peer = false;
+  // A poll reported AFD_POLL_ABORT: the reset, reported by the next receive
+  // that would otherwise read end of stream (Wine's poll clears the socket
+  // error, so its receive then reads 0 bytes).
+  uint32_t reset = 0;
 };
 
 }  // namespace
@@ -79,15 +91,8 @@ struct Backend::Impl {
         ULONG len = ep.peer.family == afd::kAfInet6 ? sizeof(afd::SockaddrIn6) : sizeof(afd::SockaddrIn);
         return dialect->connect(io, ep.h, r, ep.peer, len);
       }
-      case Op::kRecv:
-        r->wsabuf = afd::WsaBuf{static_cast<uint32_t>(r->len), r->data};
-        r->u.send_recv = afd::SendRecvInfo{&r->wsabuf, 1, afd::kAfdOverlapped, afd::kTdiReceiveNormal};
-        return io.Async(ep.h, afd::IOCTL_AFD_RECEIVE, &r->u.send_recv, sizeof r->u.send_recv, nullptr, 0, r);
-      case Op::kSend: {
-        size_t left = r->len - r->done;
-        r->wsabuf = afd::WsaBuf{static_cast<uint32_t>(left > 0x7fffffff ? 0x7fffffff : left), r->data + r->done};
-        return dialect->send(io, ep.h, r);
-      }
+      case Op::kPoll:
+        return io.Async(ep.h, afd::IOCTL_AFD_POLL, &r->u.poll, sizeof r->u.poll, &r->u.poll, sizeof r->u.poll, r);
       case Op::kShutdown:
         return dialect->shutdown(io, ep.h, r);
     }
@@ -100,19 +105,12 @@ struct Backend::Impl {
     Endpoint* ep = endpoints.Get(r->ep);
     if (!nt::Success(st)) return Failed(st);
     switch (r->op) {
-      case Op::kSend:
-        r->done += info;
-        // A send is done when every byte is taken. Wine 8.0 sometimes
-        // completes a pended SENDMSG with success and 0 bytes; the bytes were
-        // not taken, so the rest is issued again (a bounded number of times).
-        if (info == 0) r->zero_sends++;
-        if (r->done < r->len && r->zero_sends < 64 && ep != nullptr && !ep->closed) {
-          owned.release();
-          return Submit(r);
-        }
-        return r->done == r->len ? Done(static_cast<double>(r->done)) : Failed(nt::kInvalidParameter);
-      case Op::kRecv:
-        return Done(static_cast<double>(info));
+      case Op::kPoll: {
+        const afd::PollHandleInfo& h = r->u.poll.Handles[0];
+        if (ep != nullptr && r->u.poll.NumberOfHandles == 1 && (h.Events & afd::kPollAbort))
+          ep->reset = nt::Error(static_cast<uint32_t>(h.Status)) ? static_cast<uint32_t>(h.Status) : nt::kConnectionReset;
+        return Done();  // the next inline Recv / Send finds out what happened
+      }
       case Op::kAccept: {
         HANDLE h = nullptr;
         afd::Sockaddr peer{};
@@ -120,16 +118,44 @@ struct Backend::Impl {
         if (!nt::Success(s)) return Failed(s);
         uint32_t child = Adopt(h, ep->family, &s);
         if (child == 0) return Failed(s);
+        s = dialect->set_nonblocking(io, h);
+        if (!nt::Success(s)) {
+          Release(child);
+          return Failed(s);
+        }
         Endpoint* c = endpoints.Get(child);
         c->peer = peer;
         c->has_peer = true;
         return Done(child);
       }
-      case Op::kConnect:
+      case Op::kConnect: {
+        uint32_t s = dialect->set_nonblocking(io, ep->h);
+        return nt::Success(s) ? Done() : Failed(s);
+      }
       case Op::kShutdown:
         return Done();
     }
     return Done();
+  }
+
+  // Parks a readiness wait: an IOCTL_AFD_POLL for `events` on the endpoint.
+  // kDone when the condition already holds (inline success, no packet).
+  Outcome Poll(uint32_t id, uint32_t request, uint32_t events) {
+    Endpoint* ep = endpoints.Get(id);
+    Request* r = NewRequest(id, request, Op::kPoll);
+    r->u.poll.Timeout = afd::kPollForever;
+    r->u.poll.NumberOfHandles = 1;
+    r->u.poll.Exclusive = 0;
+    r->u.poll.Handles[0] = afd::PollHandleInfo{ep->h, events, 0};
+    return Submit(r);
+  }
+
+  // Closes an endpoint no request is pending on, at once.
+  void Release(uint32_t id) {
+    Endpoint* ep = endpoints.Get(id);
+    if (ep == nullptr) return;
+    io.Close(ep->h);
+    endpoints.Remove(id);
   }
 
   // Frees a closed endpoint once the kernel holds none of its requests.
@@ -152,7 +178,15 @@ Backend::~Backend() { Stop(); }
 
 std::string Backend::Name() const { return impl_->dialect == &win::kWineDialect ? "afd-wine" : "afd"; }
 
-std::string Backend::Start(CompletionQueue* queue) {
+void Backend::Ref(Napi::Env env, bool on) {
+  if (impl_->queue == nullptr) return;
+  if (on)
+    impl_->queue->Ref(env);
+  else
+    impl_->queue->Unref(env);
+}
+
+std::string Backend::Start(Napi::Env env, CompletionQueue* queue) {
   std::string err = nt::Init();
   if (!err.empty()) return err;
   err = impl_->io.Init();
@@ -160,6 +194,7 @@ std::string Backend::Start(CompletionQueue* queue) {
   impl_->io.host_is_wine = nt::WineVersion() != nullptr;
   impl_->dialect = &win::DetectDialect(impl_->io.host_is_wine);
   impl_->queue = queue;
+  queue->StartWakeups(env);
   err = impl_->iocp.Start(queue);
   if (err.empty()) impl_->started = true;
   return err;
@@ -247,20 +282,46 @@ Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
   return impl_->Submit(impl_->NewRequest(id, request, Op::kConnect));
 }
 
+namespace {
+constexpr uint32_t kReadableEvents = afd::kPollReceive | afd::kPollDisconnect | afd::kPollAbort | afd::kPollLocalClose;
+constexpr uint32_t kWritableEvents = afd::kPollSend | afd::kPollAbort | afd::kPollLocalClose;
+constexpr int kInlineRounds = 4;  // poll found the condition at once: try again, this often
+uint32_t Clamp(size_t len) { return len > 0x7fffffff ? 0x7fffffff : static_cast<uint32_t>(len); }
+}  // namespace
+
 Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) {
-  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
-  Request* r = impl_->NewRequest(id, request, Op::kRecv);
-  r->data = data;
-  r->len = len > 0x7fffffff ? 0x7fffffff : len;
-  return impl_->Submit(r);
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  for (int round = 0; round < kInlineRounds; round++) {
+    afd::WsaBuf buf{Clamp(len), data};
+    afd::SendRecvInfo info{&buf, 1, 0, afd::kTdiReceiveNormal};  // no AFD_OVERLAPPED: never pends
+    ULONG_PTR n = 0;
+    uint32_t st = impl_->io.Sync(ep->h, afd::IOCTL_AFD_RECEIVE, &info, sizeof info, nullptr, 0, &n);
+    if (st == nt::kSuccess && n == 0 && ep->reset != 0) {
+      st = ep->reset;
+      ep->reset = 0;
+      return Failed(st);
+    }
+    if (st == nt::kSuccess) return Done(static_cast<double>(n));
+    if (st != nt::kDeviceNotReady) return Failed(st);
+    Outcome o = impl_->Poll(id, request, kReadableEvents);
+    if (o.state != kDone) return o;
+  }
+  return Failed(nt::kDeviceNotReady);
 }
 
 Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len, uint32_t request) {
-  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
-  Request* r = impl_->NewRequest(id, request, Op::kSend);
-  r->data = const_cast<uint8_t*>(data);
-  r->len = len;
-  return impl_->Submit(r);
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  for (int round = 0; round < kInlineRounds; round++) {
+    ULONG_PTR n = 0;
+    uint32_t st = impl_->dialect->send_now(impl_->io, ep->h, data, Clamp(len), &n);
+    if (st == nt::kSuccess && n > 0) return Done(static_cast<double>(n));
+    if (st != nt::kDeviceNotReady && st != nt::kSuccess) return Failed(st);
+    Outcome o = impl_->Poll(id, request, kWritableEvents);
+    if (o.state != kDone) return o;
+  }
+  return Failed(nt::kDeviceNotReady);
 }
 
 Outcome Backend::Shutdown(uint32_t id, uint32_t request) {

@@ -45,9 +45,17 @@ uint32_t WinAccepted(Io& io, HANDLE listener, int family, Request* r, HANDLE* ou
   return st;
 }
 
-uint32_t WinSend(Io& io, HANDLE h, Request* r) {
-  r->u.send_recv = afd::SendRecvInfo{&r->wsabuf, 1, afd::kAfdOverlapped, afd::kTdiSendNormal};
-  return io.Async(h, afd::IOCTL_AFD_SEND, &r->u.send_recv, sizeof r->u.send_recv, nullptr, 0, r);
+uint32_t WinSendNow(Io& io, HANDLE h, const uint8_t* data, uint32_t len, ULONG_PTR* taken) {
+  afd::WsaBuf buf{len, const_cast<uint8_t*>(data)};
+  afd::SendRecvInfo info{&buf, 1, 0, afd::kTdiSendNormal};  // no AFD_OVERLAPPED: never pends
+  return io.Sync(h, afd::IOCTL_AFD_SEND, &info, sizeof info, nullptr, 0, taken);
+}
+
+uint32_t WinSetNonblocking(Io& io, HANDLE h) {
+  afd::Information info{};
+  info.InformationType = afd::kAfdInfoNonBlocking;
+  info.Information.Boolean = 1;
+  return io.Sync(h, afd::IOCTL_AFD_SET_INFORMATION, &info, sizeof info, nullptr, 0);
 }
 
 uint32_t WinShutdown(Io& io, HANDLE h, Request* r) {
@@ -89,9 +97,15 @@ uint32_t WineAccepted(Io& io, HANDLE, int, Request* r, HANDLE* out, afd::Sockadd
   return st;
 }
 
-uint32_t WineSend(Io& io, HANDLE h, Request* r) {
-  r->u.sendmsg = afd::WineSendmsgParams{nullptr, 0, 0, 1, 1, &r->wsabuf};
-  return io.Async(h, afd::IOCTL_AFD_WINE_SENDMSG, &r->u.sendmsg, sizeof r->u.sendmsg, nullptr, 0, r);
+uint32_t WineSendNow(Io& io, HANDLE h, const uint8_t* data, uint32_t len, ULONG_PTR* taken) {
+  afd::WsaBuf buf{len, const_cast<uint8_t*>(data)};
+  afd::WineSendmsgParams p{nullptr, 0, 0, 0, 1, &buf};  // force_async 0: never pends once non-blocking
+  return io.Sync(h, afd::IOCTL_AFD_WINE_SENDMSG, &p, sizeof p, nullptr, 0, taken);
+}
+
+uint32_t WineSetNonblocking(Io& io, HANDLE h) {
+  int32_t on = 1;
+  return io.Sync(h, afd::IOCTL_AFD_WINE_FIONBIO, &on, sizeof on, nullptr, 0);
 }
 
 uint32_t WineShutdown(Io& io, HANDLE h, Request* r) {
@@ -106,8 +120,10 @@ uint32_t WineSetNoDelay(Io& io, HANDLE h, bool on) {
 
 }  // namespace
 
-const Dialect kWindowsDialect = {"windows", WinConnect, WinAccept, WinAccepted, WinSend, WinShutdown, WinSetNoDelay};
-const Dialect kWineDialect = {"wine", WineConnect, WineAccept, WineAccepted, WineSend, WineShutdown, WineSetNoDelay};
+const Dialect kWindowsDialect = {"windows",    WinConnect,  WinAccept,         WinAccepted,  WinSendNow,
+                                 WinSetNonblocking, WinShutdown, WinSetNoDelay};
+const Dialect kWineDialect = {"wine",     WineConnect,  WineAccept,         WineAccepted, WineSendNow,
+                              WineSetNonblocking, WineShutdown, WineSetNoDelay};
 
 const Dialect* DialectByName(const std::string& name) {
   if (name == "windows") return &kWindowsDialect;

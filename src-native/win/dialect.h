@@ -1,8 +1,8 @@
 // The Windows/Wine split, as two rows of one table. Real Windows IOCTLs are
 // the default; Wine 8.0 lacks CONNECT, WAIT_FOR_LISTEN/ACCEPT, SEND,
-// PARTIAL_DISCONNECT and TRANSPORT_IOCTL, so its row uses Wine's private codes
-// for exactly those. Everything else (create, bind, listen, recv, addresses,
-// cancel, close) is one code path in backend.cc.
+// PARTIAL_DISCONNECT, SET_INFORMATION and TRANSPORT_IOCTL, so its row uses
+// Wine's private codes for exactly those. Everything else (create, bind,
+// listen, recv, poll, addresses, cancel, close) is one code path in backend.cc.
 #pragma once
 
 #include <string>
@@ -22,7 +22,12 @@ struct Dialect {
   // After accept() completed: yields the connected endpoint (configured, not
   // yet associated with the port) and its peer.
   uint32_t (*accepted)(Io& io, HANDLE listener, int family, Request* r, HANDLE* out, afd::Sockaddr* peer);
-  uint32_t (*send)(Io& io, HANDLE h, Request* r);
+  // Inline, on a non-blocking endpoint: kSuccess with *taken bytes, or
+  // STATUS_DEVICE_NOT_READY when the send buffer is full. Never pends.
+  uint32_t (*send_now)(Io& io, HANDLE h, const uint8_t* data, uint32_t len, ULONG_PTR* taken);
+  // Makes receives and sends without AFD_OVERLAPPED fail with
+  // STATUS_DEVICE_NOT_READY instead of waiting (FIONBIO).
+  uint32_t (*set_nonblocking)(Io& io, HANDLE h);
   uint32_t (*shutdown)(Io& io, HANDLE h, Request* r);  // send side
   uint32_t (*set_no_delay)(Io& io, HANDLE h, bool on);
 };

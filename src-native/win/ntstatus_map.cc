@@ -36,6 +36,7 @@ namespace afdsock {
   X(0xC000009A, "ENOBUFS")       /* STATUS_INSUFFICIENT_RESOURCES */                       \
   X(0xC0000023, "ENOBUFS")       /* STATUS_BUFFER_TOO_SMALL */                             \
   X(0xC0000017, "ENOMEM")        /* STATUS_NO_MEMORY */                                    \
+  X(0xC00000A3, "EAGAIN")        /* STATUS_DEVICE_NOT_READY */                             \
   X(0xC0000209, "EADDRNOTAVAIL") /* STATUS_TOO_MANY_ADDRESSES (no ephemeral port left) */
 
 const char* Backend::ErrorName(int64_t status) {
@@ -49,5 +50,7 @@ const char* Backend::ErrorName(int64_t status) {
       return "UNKNOWN";
   }
 }
+
+int64_t Backend::InvalidArgument() { return 0xC000000D; }  // STATUS_INVALID_PARAMETER
 
 }  // namespace afdsock

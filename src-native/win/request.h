@@ -6,8 +6,9 @@
 // STATUS_PENDING until its completion packet is dequeued, the kernel may write
 // `iosb` and the output/data buffers. Only Backend::Process (or Stop, which
 // waits for the packets) frees the record; Cancel and Close merely ask the
-// kernel to finish early. The data buffer belongs to JS, which keeps it
-// referenced until the request settles.
+// kernel to finish early. No request ever carries a pointer to JS memory:
+// data moves only in inline calls (Backend::Recv / Send), and waiting for
+// data or room is an IOCTL_AFD_POLL whose buffers live here.
 #pragma once
 
 #include "afd_abi.h"
@@ -16,21 +17,15 @@
 namespace afdsock {
 namespace win {
 
-enum class Op : uint8_t { kAccept, kConnect, kRecv, kSend, kShutdown };
+enum class Op : uint8_t { kAccept, kConnect, kPoll, kShutdown };
 
 struct Request {
   IO_STATUS_BLOCK iosb;
   uint32_t id;  // JS request id
   uint32_t ep;  // endpoint id
   Op op;
-  uint8_t* data = nullptr;
-  size_t len = 0;
-  size_t done = 0;
-  uint32_t zero_sends = 0;  // successful completions that took no byte
-  afd::WsaBuf wsabuf{};
   union {
-    afd::SendRecvInfo send_recv;
-    afd::WineSendmsgParams sendmsg;
+    afd::PollInfo poll;  // input and output
     afd::ConnectInfo connect;
     afd::WineConnectParams wine_connect;
     afd::PartialDisconnectInfo disconnect;
