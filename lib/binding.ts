@@ -26,6 +26,7 @@ export interface Native {
   ref(): void;
   unref(): void;
   errorName(status: number): string;
+  handleCount(): number;
   setTrace(fn: ((message: object) => void) | null): void;
   setDialect(name: string): boolean;
   dialect(): string;

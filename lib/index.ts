@@ -5,4 +5,6 @@ export { AfdSocket } from './socket';
 export type { ConnectOptions } from './socket';
 export type { Address } from './address';
 export { AbortError } from './errors';
+export { stats } from './stats';
+export type { Stats } from './stats';
 export type { SystemError } from './errors';

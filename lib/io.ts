@@ -22,8 +22,22 @@ export function lastValue(): number { return slot[1]; }
 // writes are issued by the socket itself (they move data when they can).
 export const enum Wait { Accept, Connect, Shutdown }
 
+// Live counters for stats(): one object, updated in place.
+export const counters = {
+  listeners: 0,
+  sockets: 0,
+  completions: 0, // requests settled from a batch
+  wakeups: 0, // batches delivered to JS
+  pending: { accept: 0, connect: 0, read: 0, write: 0, shutdown: 0 },
+};
+type PendingKind = keyof typeof counters.pending;
+const kindOf = (syscall: string): PendingKind =>
+  syscall === 'recv' ? 'read' : syscall === 'send' ? 'write' : syscall === 'connect' ? 'connect'
+    : syscall === 'shutdown' ? 'shutdown' : 'accept';
+
 export class Parked {
   req = 0;
+  readonly kind: PendingKind;
   onAbort: (() => void) | undefined = undefined;
   aborted = false;
   constructor(
@@ -39,7 +53,9 @@ export class Parked {
     // A success that arrives after the owner closed (an accepted endpoint,
     // say) is handed here so nothing leaks.
     readonly discard: ((value: number) => void) | undefined,
-  ) {}
+  ) {
+    this.kind = kindOf(syscall);
+  }
 
   done(value: unknown): void {
     this.unlisten();
@@ -59,7 +75,6 @@ export class Parked {
 const parked: (Parked | undefined)[] = [undefined]; // id 0 is never used
 const freeIds: number[] = [];
 let activeRefs = 0;
-let parkedCount = 0;
 
 function addRef(n: number): void {
   const before = activeRefs;
@@ -69,6 +84,8 @@ function addRef(n: number): void {
 }
 
 function onBatch(results: Float64Array): void {
+  counters.wakeups++;
+  counters.completions += results.length / 4;
   for (let i = 0; i < results.length; i += 4) {
     const id = results[i];
     const p = parked[id];
@@ -82,7 +99,7 @@ function onBatch(results: Float64Array): void {
 function settle(p: Parked, state: number, status: number, value: number): void {
   const owner = p.owner;
   owner.pending--;
-  parkedCount--;
+  counters.pending[p.kind]--;
   p.req = 0;
   if (owner.refed) addRef(-1);
   if (owner.closed) {
@@ -109,18 +126,25 @@ export interface Options {
   again?: (p: Parked) => void;
 }
 
-/** Requests waiting in the kernel right now (for stats()). */
-export function parkedRequests(): number { return parkedCount; }
-
 // The native endpoint behind an AfdListener or AfdSocket.
+export const enum Role { None, Socket, Listener }
+
 export class Endpoint {
   closed = false;
+  private role = Role.None;
   refed = true;
   pending = 0;
   drained: (() => void) | undefined = undefined;
   private closing: Promise<void> | undefined = undefined;
 
   constructor(readonly ep: number) {}
+
+  // Counted in stats() as an open socket or listener until closed.
+  setRole(role: Role): void {
+    this.role = role;
+    if (role === Role.Socket) counters.sockets++;
+    else if (role === Role.Listener) counters.listeners++;
+  }
 
   // Synchronous calls (bind, listen, addresses): throws a system error.
   call(syscall: string, state: State, peer?: Peer): number {
@@ -160,7 +184,7 @@ export class Endpoint {
     p.req = req;
     parked[req] = p;
     this.pending++;
-    parkedCount++;
+    counters.pending[p.kind]++;
     if (this.refed) addRef(1);
   }
 
@@ -169,6 +193,8 @@ export class Endpoint {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closed = true;
+    if (this.role === Role.Socket) counters.sockets--;
+    else if (this.role === Role.Listener) counters.listeners--;
     traceSync();
     native.close(this.ep);
     this.closing = this.pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => { this.drained = resolve; });

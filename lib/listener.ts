@@ -2,7 +2,7 @@
 import { native } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { socketClosed } from './errors';
-import { Endpoint, openEndpoint, scratch } from './io';
+import { Endpoint, Role, openEndpoint, scratch } from './io';
 import { AfdSocket, acceptInto } from './socket';
 import * as check from './validate';
 
@@ -25,6 +25,7 @@ export class AfdListener {
 
   private constructor(endpoint: Endpoint, noDelay: boolean, bound: Address) {
     this.endpoint = endpoint;
+    endpoint.setRole(Role.Listener);
     this.noDelay = noDelay;
     this.bound = bound;
   }

@@ -7,7 +7,7 @@
 import { native, State } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { invalidArgType, invalidState, socketClosed, systemError, writeAfterEnd } from './errors';
-import { Endpoint, Options, Parked, Wait, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
+import { Endpoint, Options, Parked, Role, Wait, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
 import { traceSync } from './trace';
 import * as check from './validate';
 
@@ -15,7 +15,8 @@ const acceptSyscall = backend === 'linux' ? 'accept4' : 'accept';
 
 // One receive buffer for every read() without `into`: the kernel copies into
 // it inline, and the caller gets an exact-size copy (pooled when small).
-const shared = Buffer.allocUnsafeSlow(64 * 1024);
+export const SHARED_READ_BYTES = 64 * 1024;
+const shared = Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
 const PARKED = -1; // the addon parked a readiness wait instead
 const noop = (): void => {};
 const chunkResult = (chunk: Buffer | null): IteratorResult<Buffer> =>
@@ -48,6 +49,7 @@ export class AfdSocket {
   /** @internal */
   constructor(endpoint: Endpoint, noDelay: boolean) {
     this.endpoint = endpoint;
+    endpoint.setRole(Role.Socket);
     if (noDelay) this.setNoDelay(true);
   }
 

@@ -200,6 +200,10 @@ Napi::Value ErrorName(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), Backend::ErrorName(info[0].As<Napi::Number>().Int64Value()));
 }
 
+Napi::Value HandleCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), Backend::HandleCount());
+}
+
 Napi::Value SetTrace(const Napi::CallbackInfo& info) {
   Self(info).tracer.Set(info.Env(), info[0]);
   return info.Env().Undefined();
@@ -239,7 +243,8 @@ Napi::Object RegisterBinding(Napi::Env env, Napi::Object exports) {
       {"localAddress", LocalAddress}, {"remoteAddress", RemoteAddress},
       {"cancel", Cancel},       {"close", Close},
       {"ref", Ref},             {"unref", Unref},
-      {"errorName", ErrorName}, {"setTrace", SetTrace},
+      {"errorName", ErrorName}, {"handleCount", HandleCount},
+      {"setTrace", SetTrace},
       {"setDialect", SetDialect}, {"dialect", Dialect},
   };
   for (const Fn& f : fns) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));

@@ -68,6 +68,8 @@ class Backend {
   // The Node error code for a status ('ECONNREFUSED', ...; 'ECANCELED' for a
   // cancelled request; 'UNKNOWN' when unmapped).
   static const char* ErrorName(int64_t status);
+  // The process's open descriptors (Linux) or handles (Windows).
+  static double HandleCount();
   // The status for a bad argument caught in the binding (EINVAL / STATUS_INVALID_PARAMETER).
   static int64_t InvalidArgument();
 

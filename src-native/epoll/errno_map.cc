@@ -1,5 +1,6 @@
 // errno -> Node error code name. One table; the names are the ones node:net
 // reports, so lib/errors.ts can take `errno` from util.getSystemErrorMap().
+#include <dirent.h>
 #include <errno.h>
 
 #include "../core/backend.h"
@@ -25,5 +26,15 @@ const char* Backend::ErrorName(int64_t status) {
 }
 
 int64_t Backend::InvalidArgument() { return EINVAL; }
+
+double Backend::HandleCount() {
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  double n = 0;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n - 1;  // less the descriptor opendir itself holds
+}
 
 }  // namespace afdsock

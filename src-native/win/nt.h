@@ -47,7 +47,8 @@ inline bool Warning(uint32_t s) { return (s >> 30) == 2; }
   X(NTSTATUS, NtDeviceIoControlFile,                                                                       \
     (HANDLE, HANDLE, PVOID, PVOID, PIO_STATUS_BLOCK, ULONG, PVOID, ULONG, PVOID, ULONG))                    \
   X(NTSTATUS, NtCancelIoFileEx, (HANDLE, PIO_STATUS_BLOCK, PIO_STATUS_BLOCK))                              \
-  X(NTSTATUS, NtClose, (HANDLE))
+  X(NTSTATUS, NtClose, (HANDLE))                                                                           \
+  X(NTSTATUS, NtQueryInformationProcess, (HANDLE, ULONG, PVOID, ULONG, PULONG))
 
 #define AFDSOCK_DECLARE(ret, name, params) \
   using name##_fn = ret(NTAPI*) params;   \

@@ -3,6 +3,8 @@
 // lib/errors.ts can take `errno` from util.getSystemErrorMap() as node:net does.
 #include <cstdint>
 
+#include "nt.h"
+
 #include "../core/backend.h"
 
 namespace afdsock {
@@ -52,5 +54,21 @@ const char* Backend::ErrorName(int64_t status) {
 }
 
 int64_t Backend::InvalidArgument() { return 0xC000000D; }  // STATUS_INVALID_PARAMETER
+
+// GetProcessHandleCount where it counts; Wine 8.0's is a stub that says 0,
+// so the count then comes from NtQueryInformationProcess(ProcessHandleCount),
+// and -1 (unknown) when that says 0 too.
+double Backend::HandleCount() {
+  DWORD n = 0;
+  if (GetProcessHandleCount(GetCurrentProcess(), &n) && n > 0) return n;
+  constexpr ULONG kProcessHandleCount = 20;
+  ULONG count = 0;
+  if (nt::NtQueryInformationProcess != nullptr &&
+      nt::Success(static_cast<uint32_t>(
+          nt::NtQueryInformationProcess(GetCurrentProcess(), kProcessHandleCount, &count, sizeof count, nullptr))) &&
+      count > 0)
+    return count;
+  return -1;
+}
 
 }  // namespace afdsock
