@@ -24,7 +24,11 @@ export function setWindows(on: boolean): void { windows = on; }
 export function systemError(syscall: string, status: number, peer?: Peer): SystemError {
   const code = native.errorName(status);
   const where = peer ? ` ${peer.address}:${peer.port}` : '';
+  // One stack capture, not two: `new Error` would walk the stack as well.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   const err = new Error(`${syscall} ${code}${where}`) as SystemError;
+  Error.stackTraceLimit = limit;
   err.errno = errnoByName.get(code) ?? -Math.abs(status);
   err.code = code;
   err.syscall = syscall;

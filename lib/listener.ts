@@ -2,11 +2,14 @@
 import { native } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { socketClosed } from './errors';
-import { Endpoint, Role, openEndpoint, scratch } from './io';
+import { Endpoint, Role, backend, openEndpoint, scratch } from './io';
 import { AfdSocket, acceptInto } from './socket';
 import * as check from './validate';
 
 const SHARES = ['unique', 'reuse', 'wildcard', 'exclusive'] as const;
+// Linux copies TCP_NODELAY from a listening socket to the sockets it accepts,
+// so it is set once on the listener there, not once per connection.
+const NODELAY_INHERITED = backend === 'linux';
 export type Share = (typeof SHARES)[number];
 
 export interface ListenOptions {
@@ -44,6 +47,7 @@ export class AfdListener {
       endpoint.call('bind', native.bind(endpoint.ep, SHARES.indexOf(share)), { address: host, port });
       const bound = readAddress(scratch);
       endpoint.call('listen', native.listen(endpoint.ep, backlog), { address: host, port: bound.port });
+      if (noDelay && NODELAY_INHERITED) native.setNoDelay(endpoint.ep, true);
       return new AfdListener(endpoint, noDelay, bound);
     } catch (err) {
       await endpoint.close();
@@ -57,7 +61,7 @@ export class AfdListener {
 
   async accept(options?: { signal?: AbortSignal }): Promise<AfdSocket> {
     const signal = check.signal('options.signal', check.object('options', options, true).signal);
-    return acceptInto(this.endpoint, this.noDelay, { signal });
+    return acceptInto(this.endpoint, this.noDelay && !NODELAY_INHERITED, { signal });
   }
 
   close(): Promise<void> {

@@ -109,26 +109,20 @@ export class AfdSocket {
     if (ep.closed) return Promise.reject(socketClosed());
     const length = into === undefined ? 0 : into.byteLength;
     let req = takeId();
-    try {
-      const n = recvNow(ep, into, length, req);
-      if (n !== PARKED) { releaseId(req); return Promise.resolve(result(into, n)); }
-    } catch (err) {
+    const n = recvNow(ep, into, length, req);
+    if (n !== PARKED) {
       releaseId(req);
-      return Promise.reject(err);
+      return n >= 0 ? Promise.resolve(result(into, n)) : Promise.reject(readError(n));
     }
     return ep.parked<Buffer | null>(req, 'recv', {
       signal,
       again: (p) => {
         req = takeId();
-        try {
-          const n = recvNow(ep, into, length, req);
-          if (n === PARKED) { ep.hold(p, req); return; }
-          releaseId(req);
-          p.done(result(into, n));
-        } catch (err) {
-          releaseId(req);
-          p.fail(err);
-        }
+        const n = recvNow(ep, into, length, req);
+        if (n === PARKED) { ep.hold(p, req); return; }
+        releaseId(req);
+        if (n >= 0) p.done(result(into, n));
+        else p.fail(readError(n));
       },
     });
   }
@@ -253,16 +247,23 @@ export class AfdSocket {
   }
 }
 
-// One inline recv: bytes read (0 at end of stream) or PARKED. `length` is the
-// caller's buffer length when the read began; a buffer detached since then
-// reads 0 and is refused before any syscall, so no byte is taken from the stream.
+// One inline recv: bytes read (0 at end of stream), PARKED, FAILED (the
+// status is in the slot) or DETACHED. `length` is the caller's buffer length
+// when the read began; a buffer detached since then reads 0 and is refused
+// before any syscall, so no byte is taken from the stream. Errors are made
+// by the caller, without a throw on this path.
+const FAILED = -2;
+const DETACHED = -3;
 function recvNow(ep: Endpoint, into: Uint8Array | undefined, length: number, req: number): number {
-  if (into !== undefined && into.byteLength !== length) throw invalidState('The buffer passed to read() was detached or resized');
+  if (into !== undefined && into.byteLength !== length) return DETACHED;
   traceSync();
   const state = native.recv(ep.ep, into ?? shared, req);
   if (state === State.Done) return lastValue();
-  if (state === State.Pending) return PARKED;
-  throw systemError('recv', lastStatus());
+  return state === State.Pending ? PARKED : FAILED;
+}
+
+function readError(n: number): Error {
+  return n === DETACHED ? invalidState('The buffer passed to read() was detached or resized') : systemError('recv', lastStatus());
 }
 
 function result(into: Uint8Array | undefined, n: number): Buffer | null {
