@@ -28,6 +28,7 @@ export const counters = {
   sockets: 0,
   completions: 0, // requests settled from a batch
   wakeups: 0, // batches delivered to JS
+  noDelayFailures: 0, // setNoDelay() calls the kernel refused (they do not throw, as in node:net)
   pending: { accept: 0, connect: 0, read: 0, write: 0, shutdown: 0 },
 };
 type PendingKind = keyof typeof counters.pending;
@@ -108,7 +109,8 @@ function settle(p: Parked, state: number, status: number, value: number): void {
   } else if (state === State.Done) {
     if (p.again) p.again(p);
     else p.done(value);
-  } else if (p.aborted && native.errorName(status) === 'ECANCELED') {
+  } else if (p.aborted) {
+    // Cancelled, or failed because aborting closed it (a pending connect)
     p.fail(new AbortError(p.signal!.reason));
   } else {
     p.fail(systemError(p.syscall, status, p.peer));

@@ -1,8 +1,8 @@
 // AfdListener: a bound, listening endpoint that hands out AfdSockets.
-import { native } from './binding';
+import { State, native } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { socketClosed } from './errors';
-import { Endpoint, Role, backend, openEndpoint, scratch } from './io';
+import { Endpoint, Role, backend, counters, openEndpoint, scratch } from './io';
 import { AfdSocket, acceptInto } from './socket';
 import * as check from './validate';
 
@@ -47,7 +47,7 @@ export class AfdListener {
       endpoint.call('bind', native.bind(endpoint.ep, SHARES.indexOf(share)), { address: host, port });
       const bound = readAddress(scratch);
       endpoint.call('listen', native.listen(endpoint.ep, backlog), { address: host, port: bound.port });
-      if (noDelay && NODELAY_INHERITED) native.setNoDelay(endpoint.ep, true);
+      if (noDelay && NODELAY_INHERITED && native.setNoDelay(endpoint.ep, true) === State.Failed) counters.noDelayFailures++;
       return new AfdListener(endpoint, noDelay, bound);
     } catch (err) {
       await endpoint.close();

@@ -7,7 +7,7 @@
 import { native, State } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { invalidArgType, invalidState, socketClosed, systemError, writeAfterEnd } from './errors';
-import { Endpoint, Options, Parked, Role, Wait, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
+import { Endpoint, Options, Parked, Role, Wait, counters, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
 import { traceSync } from './trace';
 import * as check from './validate';
 
@@ -202,10 +202,20 @@ export class AfdSocket {
     if (this.flushed) this.flushed();
   }
 
+  // Rejects every queued write: the head with `err` (saying how much of it
+  // the kernel took), the rest with an error of their own when the socket was
+  // closed, else with the same error. None of their remaining bytes is sent.
   private failQueue(err: unknown): void {
     const q = this.queue;
     this.queue = undefined;
-    if (q) for (const w of q) w.reject(err);
+    if (q) {
+      const closed = (err as { code?: string }).code === 'ERR_SOCKET_CLOSED';
+      q.forEach((w, i) => {
+        const e = i > 0 && closed ? socketClosed() : err;
+        (e as { bytesWritten?: number }).bytesWritten = w.offset;
+        w.reject(e);
+      });
+    }
     if (this.flushed) this.flushed();
   }
 
@@ -228,7 +238,7 @@ export class AfdSocket {
   setNoDelay(enable = true): this {
     if (!this.endpoint.closed) {
       traceSync();
-      native.setNoDelay(this.endpoint.ep, enable !== false);
+      if (native.setNoDelay(this.endpoint.ep, enable !== false) === State.Failed) counters.noDelayFailures++;
     }
     return this;
   }

@@ -18,6 +18,8 @@ export interface Stats {
    * not grow with connections or pending reads.
    */
   readBufferBytes: number;
+  /** setNoDelay() calls the kernel refused; like node:net they do not throw (each is also in the trace). */
+  noDelayFailures: number;
   /**
    * The process's open descriptors (Linux) or handles (Windows,
    * GetProcessHandleCount); null where the system does not say (Wine 8.0).
@@ -34,6 +36,7 @@ export function stats(): Stats {
     completions: counters.completions,
     wakeups: counters.wakeups,
     readBufferBytes: SHARED_READ_BYTES,
+    noDelayFailures: counters.noDelayFailures,
     handles: handles >= 0 ? handles : null,
   };
 }

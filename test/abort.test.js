@@ -109,4 +109,29 @@ describe('abort', function () {
     await server.write('x');
     assert.equal((await withTimeout(readExactly(client, 1), 10000, 'read')).toString(), 'x');
   });
+
+  it('a pending connect aborted -> AbortError at once; its endpoint is released', async function () {
+    this.timeout(30000);
+    // A listener whose accept queue is full: further SYNs are dropped, so a
+    // connect to it stays pending.
+    const full = track(await afd.AfdListener.listen({ host: '127.0.0.1', port: 0, backlog: 0 }));
+    const { port } = full.address();
+    const before = afd.stats();
+    let stuck = false;
+    for (let i = 0; i < 64 && !stuck; i++) {
+      const ac = new AbortController();
+      const attempt = afd.AfdSocket.connect({ host: '127.0.0.1', port, signal: ac.signal });
+      if (await settledState(attempt, 300) === 'resolved') {
+        track(await attempt);
+        continue;
+      }
+      stuck = true;
+      const t0 = Date.now();
+      ac.abort();
+      await assert.rejects(withTimeout(attempt, 5000, 'aborted connect'), isAbortError);
+      assert.ok(Date.now() - t0 < 2000, `the abort took ${Date.now() - t0} ms`);
+    }
+    assert.ok(stuck, 'no connect stayed pending against a full accept queue');
+    assert.equal(afd.stats().pending.connect, before.pending.connect);
+  });
 });

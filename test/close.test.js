@@ -102,4 +102,22 @@ describe('close and async iteration', function () {
     await client.close();
     assert.equal((await withTimeout(readAll(server), 10000, 'peer read')).toString(), 'last words');
   });
+
+  it('close() with a write waiting for room: the write rejects with ERR_SOCKET_CLOSED and bytesWritten; the peer gets exactly those bytes, then EOF', async function () {
+    this.timeout(60000);
+    const { client, server } = await afdPair(track);
+    const size = 32 * 1024 * 1024;
+    const data = require('node:crypto').randomBytes(size);
+    const writing = client.write(data);
+    assert.equal(await settledState(writing, 100), 'pending', 'the write waits for room');
+    const queued = client.write('never sent');
+    await client.close();
+    let err;
+    await assert.rejects(withTimeout(writing, 10000, 'write'), (e) => { err = e; return isClosedError(e); });
+    await assert.rejects(withTimeout(queued, 10000, 'queued write'), (e) => isClosedError(e) && e.bytesWritten === 0);
+    assert.ok(err.bytesWritten > 0 && err.bytesWritten < size, `bytesWritten ${err.bytesWritten}`);
+    const got = await withTimeout(readAll(server), 30000, 'peer reads to EOF');
+    assert.equal(got.length, err.bytesWritten, 'the peer gets what the kernel took, no more, no less');
+    assert.ok(got.equals(data.subarray(0, err.bytesWritten)));
+  });
 });

@@ -369,6 +369,7 @@ if (process.platform === 'win32') {
 
     it('setNoDelay: IOCTL_AFD_TRANSPORT_IOCTL setting IPPROTO_TCP/TCP_NODELAY', async function () {
       const { client, clientHandle } = await forcedPair();
+      const failuresBefore = afd.stats().noDelayFailures;
       const trace = captureTrace();
       try {
         assert.equal(client.setNoDelay(true), client, 'setNoDelay returns this');
@@ -376,6 +377,8 @@ if (process.platform === 'win32') {
       } finally {
         trace.stop();
       }
+      // It does not throw (as in node:net), but a refusal is counted.
+      assert.equal(afd.stats().noDelayFailures - failuresBefore, wine ? 1 : 0);
       const t = onlyOne(ntIoctls(trace.messages, 'IOCTL_AFD_TRANSPORT_IOCTL'), 'IOCTL_AFD_TRANSPORT_IOCTL');
       assertMessageShape(t);
       assert.equal(t.code, IOCTL_AFD_TRANSPORT_IOCTL);

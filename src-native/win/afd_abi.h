@@ -132,6 +132,21 @@ struct ListenResponseInfo {
   Sockaddr RemoteAddress;
 };
 static_assert(offsetof(ListenResponseInfo, RemoteAddress) == 4 && sizeof(ListenResponseInfo) == 32, "listen resp");
+// No source gives AFD's minimum output size (Zig passes about 116 bytes), so
+// the output buffer has room for the largest address (SOCKADDR_STORAGE, 128
+// bytes) after the sequence number.
+struct ListenResponseBuffer {
+  ListenResponseInfo info;
+  uint8_t room[4 + 128 - sizeof(ListenResponseInfo)];
+};
+static_assert(sizeof(ListenResponseBuffer) == 132, "listen response buffer");
+
+// ---- DEFER_ACCEPT: AFD_DEFER_ACCEPT_INFO (reject a dequeued connection) ------
+struct DeferAcceptInfo {
+  int32_t Sequence;
+  uint8_t Reject;  // TRUE: reset it instead of leaving it queued
+};
+static_assert(offsetof(DeferAcceptInfo, Reject) == 4 && sizeof(DeferAcceptInfo) == 8, "defer accept");
 
 // ---- ACCEPT: AFD_ACCEPT_INFO -----------------------------------------------
 struct AcceptInfo {

@@ -11,6 +11,7 @@
 // wepoll use it).
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "../core/backend.h"
 #include "../core/id_table.h"
@@ -48,6 +49,7 @@ struct Backend::Impl {
   CompletionQueue* queue = nullptr;
   IdTable<Endpoint> endpoints;
   std::unordered_map<uint32_t, Request*> inflight;  // by JS request id, for Cancel
+  std::unordered_set<Request*> orphans;             // settled inline from a warning; a packet may follow
   bool started = false;
 
   Endpoint* Live(uint32_t id) {
@@ -74,11 +76,20 @@ struct Backend::Impl {
     Endpoint* ep = endpoints.Get(r->ep);
     uint32_t st = Issue(*ep, r);
     // SKIP_COMPLETION_PORT_ON_SUCCESS: success and errors returned inline
-    // queue no packet; pending (and warnings) do.
-    if (st == nt::kPending || nt::Warning(st)) {
+    // queue no packet; pending does.
+    if (st == nt::kPending) {
       ep->pending++;
       inflight[r->id] = r;
       return Pending();
+    }
+    if (nt::Warning(st)) {
+      // Whether a packet follows a warning returned inline is not reliable
+      // (libuv says as much). Settle now from the status returned, and keep
+      // the record: a packet that does come frees it (and settles nothing);
+      // otherwise Stop() does, once the port is drained.
+      r->settled_inline = true;
+      orphans.insert(r);
+      return Failed(st);
     }
     return Complete(r, st, r->iosb.Information);
   }
@@ -217,7 +228,10 @@ void Backend::Stop() {
   auto release = [&](const Completion& c) {
     auto* r = static_cast<Request*>(c.ptr);
     if (r == nullptr) return;
-    m.inflight.erase(r->id);
+    if (r->settled_inline)
+      m.orphans.erase(r);
+    else
+      m.inflight.erase(r->id);
     delete r;
   };
   for (const Completion& c : left) release(c);
@@ -229,8 +243,11 @@ void Backend::Stop() {
     for (const Completion& c : left) release(c);
   }
   // Anything still in flight now is leaked on purpose: freeing it could let
-  // the kernel write into released memory.
+  // the kernel write into released memory. Orphans had their packet (if any)
+  // by now: the kernel finished them when it returned the warning.
   m.inflight.clear();
+  for (Request* r : m.orphans) delete r;
+  m.orphans.clear();
   m.iocp.Close();
 }
 
@@ -358,6 +375,15 @@ void Backend::Cancel(uint32_t id, uint32_t request) {
   Endpoint* ep = impl_->Live(id);
   auto it = impl_->inflight.find(request);
   if (ep == nullptr || it == impl_->inflight.end()) return;
+  if (it->second->op == Op::kConnect) {
+    // No source shows NtCancelIoFileEx stopping an IOCTL_AFD_CONNECT; closing
+    // the endpoint does, at once. Its packet still comes (cancelled) and
+    // settles the request; the endpoint is released after it.
+    impl_->io.Close(ep->h);
+    ep->h = nullptr;
+    ep->closed = true;
+    return;
+  }
   impl_->io.Cancel(ep->h, it->second);  // the packet still comes, with STATUS_CANCELLED
 }
 
@@ -375,6 +401,11 @@ void Backend::Process(std::vector<Completion>& in, std::vector<Settled>& out) {
   for (const Completion& c : in) {
     auto* r = static_cast<Request*>(c.ptr);
     if (r == nullptr) continue;
+    if (r->settled_inline) {  // its warning was reported when it was issued
+      impl_->orphans.erase(r);
+      delete r;
+      continue;
+    }
     impl_->inflight.erase(r->id);
     uint32_t ep_id = r->ep;
     uint32_t id = r->id;

@@ -23,24 +23,30 @@ uint32_t WinAccept(Io& io, HANDLE listener, Request* r) {
                   sizeof r->u.listen_response, r);
 }
 
+// A dequeued connection that cannot be accepted is rejected, never left hanging.
+void WinReject(Io& io, HANDLE listener, int32_t sequence) {
+  afd::DeferAcceptInfo defer{sequence, 1};
+  io.Sync(listener, afd::IOCTL_AFD_DEFER_ACCEPT, &defer, sizeof defer, nullptr, 0);
+}
+
 uint32_t WinAccepted(Io& io, HANDLE listener, int family, Request* r, HANDLE* out, afd::Sockaddr* peer) {
+  const afd::ListenResponseInfo& response = r->u.listen_response.info;
   HANDLE h = nullptr;
   uint32_t st = io.CreateEndpoint(family, &h);
-  if (!nt::Success(st)) return st;
+  if (!nt::Success(st)) {
+    WinReject(io, listener, response.Sequence);
+    return st;
+  }
   afd::AcceptInfo info{};
-  info.Sequence = r->u.listen_response.Sequence;
+  info.Sequence = response.Sequence;
   info.AcceptHandle = h;
   st = io.Sync(listener, afd::IOCTL_AFD_ACCEPT, &info, sizeof info, nullptr, 0);
   if (!nt::Success(st)) {
-    struct {
-      int32_t Sequence;
-      uint8_t Reject;
-    } defer{info.Sequence, 1};
-    io.Sync(listener, afd::IOCTL_AFD_DEFER_ACCEPT, &defer, sizeof defer, nullptr, 0);
+    WinReject(io, listener, response.Sequence);
     io.Close(h);
     return st;
   }
-  *peer = r->u.listen_response.RemoteAddress;
+  *peer = response.RemoteAddress;
   *out = h;
   return st;
 }

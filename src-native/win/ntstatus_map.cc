@@ -1,6 +1,8 @@
-// NTSTATUS -> Node error code name, in one table. The mapping follows what
-// Winsock reports for the same status (WSAE* -> libuv's UV_E* names), so
-// lib/errors.ts can take `errno` from util.getSystemErrorMap() as node:net does.
+// NTSTATUS -> Node error code name, in one table. The mapping follows libuv's
+// uv__ntstatus_to_winsock_error (NTSTATUS -> WSAE*) and then its WSAE* -> UV_E*
+// names, so a status means here what it means to node:net on Windows, and
+// lib/errors.ts can take `errno` from util.getSystemErrorMap(). Exceptions:
+// STATUS_CANCELLED is ECANCELED (libuv: EINTR), as a cancelled request here.
 #include <cstdint>
 
 #include "nt.h"
@@ -14,7 +16,9 @@ namespace afdsock {
   X(0xC0000043, "EADDRINUSE")    /* STATUS_SHARING_VIOLATION (Wine's EADDRINUSE) */        \
   X(0xC0000022, "EACCES")        /* STATUS_ACCESS_DENIED */                                \
   X(0xC0000236, "ECONNREFUSED")  /* STATUS_CONNECTION_REFUSED */                           \
-  X(0xC000023F, "ECONNREFUSED")  /* STATUS_PORT_UNREACHABLE */                             \
+  X(0xC000020F, "ECONNREFUSED")  /* STATUS_REMOTE_NOT_LISTENING */                         \
+  X(0xC000023F, "ECONNRESET")    /* STATUS_PORT_UNREACHABLE */                             \
+  X(0xC000020C, "ECONNRESET")    /* STATUS_CONNECTION_DISCONNECTED */                      \
   X(0xC000020D, "ECONNRESET")    /* STATUS_CONNECTION_RESET */                             \
   X(0xC000013C, "ECONNRESET")    /* STATUS_REMOTE_DISCONNECT */                            \
   X(0xC0000241, "ECONNABORTED")  /* STATUS_CONNECTION_ABORTED */                           \
@@ -23,9 +27,10 @@ namespace afdsock {
   X(0xC0000141, "EADDRNOTAVAIL") /* STATUS_INVALID_ADDRESS */                              \
   X(0xC00000B5, "ETIMEDOUT")     /* STATUS_IO_TIMEOUT */                                   \
   X(0xC000023C, "ENETUNREACH")   /* STATUS_NETWORK_UNREACHABLE */                          \
+  X(0xC00000BE, "ENETUNREACH")   /* STATUS_BAD_NETWORK_PATH */                             \
   X(0xC000023D, "EHOSTUNREACH")  /* STATUS_HOST_UNREACHABLE */                             \
   X(0xC000000D, "EINVAL")        /* STATUS_INVALID_PARAMETER */                            \
-  X(0xC0000328, "EINVAL")        /* STATUS_ADDRESS_ALREADY_ASSOCIATED (bound twice) */     \
+  X(0xC0000238, "EINVAL")        /* STATUS_ADDRESS_ALREADY_ASSOCIATED (bound twice) */     \
   X(0xC0000010, "ENOTSUP")       /* STATUS_INVALID_DEVICE_REQUEST: IOCTL not implemented */ \
   X(0xC00000BB, "ENOTSUP")       /* STATUS_NOT_SUPPORTED */                                \
   X(0xC0000120, "ECANCELED")     /* STATUS_CANCELLED */                                    \
@@ -34,12 +39,12 @@ namespace afdsock {
   X(0xC0000237, "EPIPE")         /* STATUS_GRACEFUL_DISCONNECT */                          \
   X(0xC00000B0, "EPIPE")         /* STATUS_PIPE_DISCONNECTED */                            \
   X(0xC0000008, "EBADF")         /* STATUS_INVALID_HANDLE */                               \
-  X(0xC00000CB, "ENOTSOCK")      /* STATUS_BAD_DEVICE_TYPE (unconfigured Wine endpoint) */  \
+  X(0xC00000CB, "ENOTSOCK")      /* STATUS_BAD_DEVICE_TYPE (unconfigured Wine endpoint) */ \
   X(0xC000009A, "ENOBUFS")       /* STATUS_INSUFFICIENT_RESOURCES */                       \
   X(0xC0000023, "ENOBUFS")       /* STATUS_BUFFER_TOO_SMALL */                             \
   X(0xC0000017, "ENOMEM")        /* STATUS_NO_MEMORY */                                    \
   X(0xC00000A3, "EAGAIN")        /* STATUS_DEVICE_NOT_READY */                             \
-  X(0xC0000209, "EADDRNOTAVAIL") /* STATUS_TOO_MANY_ADDRESSES (no ephemeral port left) */
+  X(0xC0000209, "ENOBUFS")       /* STATUS_TOO_MANY_ADDRESSES (no ephemeral port left) */
 
 const char* Backend::ErrorName(int64_t status) {
   switch (static_cast<uint32_t>(status)) {

@@ -24,13 +24,14 @@ struct Request {
   uint32_t id;  // JS request id
   uint32_t ep;  // endpoint id
   Op op;
+  bool settled_inline = false;  // a warning returned inline was reported already
   union {
     afd::PollInfo poll;  // input and output
     afd::ConnectInfo connect;
     afd::WineConnectParams wine_connect;
     afd::PartialDisconnectInfo disconnect;
     int32_t wine_how;
-    afd::ListenResponseInfo listen_response;  // WAIT_FOR_LISTEN output
+    afd::ListenResponseBuffer listen_response;  // WAIT_FOR_LISTEN output
     uint32_t wine_accept_handle;              // IOCTL_AFD_WINE_ACCEPT output: exactly 4 bytes
   } u{};
 };
