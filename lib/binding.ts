@@ -5,8 +5,10 @@ import path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const load: (dir: string) => Native = require('node-gyp-build');
+// AFD_SOCKET_ADDON names a build to load instead (the sanitizer build of `npm run test:asan`).
+const override = process.env.AFD_SOCKET_ADDON;
 
-export const enum State { Done = 0, Pending = 1, Failed = 2, Again = 3 }
+export const enum State { Done = 0, Pending = 1, Failed = 2 }
 
 export interface Native {
   init(onBatch: (results: Float64Array) => void, slot: Float64Array, scratch: Uint8Array): string;
@@ -33,4 +35,5 @@ export interface Native {
   abiLayout: Record<string, number>;
 }
 
-export const native: Native = load(path.join(__dirname, '..'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const native: Native = override ? require(path.resolve(override)) : load(path.join(__dirname, '..'));

@@ -1,7 +1,7 @@
 // The platform layer as the binding sees it: one Backend per Node environment.
 //
 // Every call is made on the JS thread. An operation either finishes inline
-// (kDone / kFailed / kAgain, nothing retained) or returns kPending, after which
+// (kDone / kFailed, nothing retained) or returns kPending, after which
 // exactly one Settled entry for its request id comes out of Process().
 //
 // Data moves only inline: Recv and Send copy on the JS thread, never block,

@@ -12,7 +12,6 @@ enum State : int {
   kDone = 0,     // finished inline; `value` holds the result
   kPending = 1,  // the kernel owns it; exactly one completion will follow
   kFailed = 2,   // finished inline with an error; `status` holds it
-  kAgain = 3,    // would block: nothing was done and nothing is retained
 };
 
 // `status` is an NTSTATUS on Windows and an errno on Linux; 0 means success.
@@ -26,7 +25,6 @@ struct Outcome {
 inline Outcome Done(double value = 0) { return {kDone, 0, value}; }
 inline Outcome Pending() { return {kPending, 0, 0}; }
 inline Outcome Failed(int64_t status) { return {kFailed, status, 0}; }
-inline Outcome Again() { return {kAgain, 0, 0}; }
 
 // One request settled on the JS thread (from a completion, or cancelled).
 struct Settled {
