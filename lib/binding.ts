@@ -19,8 +19,10 @@ export interface Native {
   connect(ep: number, req: number): State;
   recv(ep: number, into: Uint8Array, req: number): State;
   send(ep: number, data: Uint8Array, offset: number, req: number): State;
+  sendv(ep: number, chunks: Uint8Array[], first: number, offset: number, req: number): State;
   shutdown(ep: number, req: number): State;
   setNoDelay(ep: number, on: boolean): State;
+  setKeepAlive(ep: number, on: boolean, idleSeconds: number): State;
   localAddress(ep: number): State;
   remoteAddress(ep: number): State;
   cancel(ep: number, req: number): void;

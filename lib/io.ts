@@ -29,6 +29,7 @@ export const counters = {
   completions: 0, // requests settled from a batch
   wakeups: 0, // batches delivered to JS
   noDelayFailures: 0, // setNoDelay() calls the kernel refused (they do not throw, as in node:net)
+  keepAliveFailures: 0, // likewise setKeepAlive() on streams
   pending: { accept: 0, connect: 0, read: 0, write: 0, shutdown: 0 },
 };
 type PendingKind = keyof typeof counters.pending;
@@ -168,17 +169,20 @@ export class Endpoint {
 
   // A request the addon has just parked under `req`: the promise of its result.
   parked<T>(req: number, syscall: string, o: Options): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const p = new Parked(this, syscall, resolve, reject, o.signal, o.peer, o.again, o.discard);
-      if (o.signal) {
-        p.onAbort = () => {
-          p.aborted = true;
-          if (p.req !== 0) native.cancel(this.ep, p.req);
-        };
-        o.signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      this.hold(p, req);
-    });
+    return new Promise<T>((resolve, reject) => { this.wait(req, syscall, o, resolve, reject); });
+  }
+
+  // The same with callbacks, for callers that need no promise (streams).
+  wait(req: number, syscall: string, o: Options, resolve: (value: any) => void, reject: (err: unknown) => void): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const p = new Parked(this, syscall, resolve, reject, o.signal, o.peer, o.again, o.discard);
+    if (o.signal) {
+      p.onAbort = () => {
+        p.aborted = true;
+        if (p.req !== 0) native.cancel(this.ep, p.req);
+      };
+      o.signal.addEventListener('abort', p.onAbort, { once: true });
+    }
+    this.hold(p, req);
   }
 
   // Files p under `req`, which the addon has parked.

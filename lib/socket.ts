@@ -7,7 +7,9 @@
 import { native, State } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { invalidArgType, invalidState, socketClosed, systemError, writeAfterEnd } from './errors';
-import { Endpoint, Options, Parked, Role, Wait, counters, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
+import { AfdStream, StreamOptions } from './stream';
+import { Writer } from './writer';
+import { Endpoint, Options, Role, Wait, counters, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
 import { traceSync } from './trace';
 import * as check from './validate';
 
@@ -19,6 +21,10 @@ export const SHARED_READ_BYTES = 64 * 1024;
 const shared = Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
 const PARKED = -1; // the addon parked a readiness wait instead
 const noop = (): void => {};
+const settle = (resolve: () => void, reject: (err: Error) => void) => (err?: Error): void => {
+  if (err) reject(err);
+  else resolve();
+};
 const chunkResult = (chunk: Buffer | null): IteratorResult<Buffer> =>
   chunk === null ? { done: true, value: undefined } : { done: false, value: chunk };
 
@@ -29,26 +35,19 @@ export interface ConnectOptions {
   noDelay?: boolean;
 }
 
-// A write the kernel has not taken whole yet, waiting its turn.
-interface QueuedWrite {
-  bytes: Uint8Array;
-  length: number; // as passed: a detached buffer reads 0 later
-  offset: number;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 export class AfdSocket {
   /** @internal */ readonly endpoint: Endpoint;
   private peer: Address | undefined = undefined;
-  private queue: QueuedWrite[] | undefined = undefined; // writes behind a full send buffer
-  private sendReq = 0; // the writable wait the last sendNow() parked
+  /** @internal */ readonly writer: Writer;
   private ended: Promise<void> | undefined = undefined;
-  private flushed: (() => void) | undefined = undefined;
+  /** Bytes read so far. */
+  bytesRead = 0;
+  private stream: AfdStream | undefined = undefined;
 
   /** @internal */
   constructor(endpoint: Endpoint, noDelay: boolean) {
     this.endpoint = endpoint;
+    this.writer = new Writer(endpoint);
     endpoint.setRole(Role.Socket);
     if (noDelay) this.setNoDelay(true);
   }
@@ -112,7 +111,9 @@ export class AfdSocket {
     const n = recvNow(ep, into, length, req);
     if (n !== PARKED) {
       releaseId(req);
-      return n >= 0 ? Promise.resolve(result(into, n)) : Promise.reject(readError(n));
+      if (n < 0) return Promise.reject(readError(n));
+      this.bytesRead += n;
+      return Promise.resolve(result(into, n));
     }
     return ep.parked<Buffer | null>(req, 'recv', {
       signal,
@@ -121,10 +122,31 @@ export class AfdSocket {
         const n = recvNow(ep, into, length, req);
         if (n === PARKED) { ep.hold(p, req); return; }
         releaseId(req);
-        if (n >= 0) p.done(result(into, n));
-        else p.fail(readError(n));
+        if (n < 0) { p.fail(readError(n)); return; }
+        this.bytesRead += n;
+        p.done(result(into, n));
       },
     });
+  }
+
+  /**
+   * @internal For streams: what is there now as an exact-size Buffer, null at
+   * end of stream, or undefined once a readiness wait (holding no buffer) is
+   * parked; `onReady(err?)` is called when it settles. Throws read errors.
+   */
+  readSome(onReady: (err?: Error) => void): Buffer | null | undefined {
+    const ep = this.endpoint;
+    if (ep.closed) throw socketClosed();
+    const req = takeId();
+    const n = recvNow(ep, undefined, 0, req);
+    if (n === PARKED) {
+      ep.wait(req, 'recv', {}, () => onReady(), (err) => onReady(err as Error));
+      return undefined;
+    }
+    releaseId(req);
+    if (n < 0) throw readError(n);
+    this.bytesRead += n;
+    return result(undefined, n);
   }
 
   /** Resolves once every byte has been handed to the kernel. */
@@ -136,100 +158,36 @@ export class AfdSocket {
       return Promise.reject(err);
     }
     if (this.ended) return Promise.reject(writeAfterEnd());
-    const ep = this.endpoint;
-    if (ep.closed) return Promise.reject(socketClosed());
+    if (this.endpoint.closed) return Promise.reject(socketClosed());
     const length = bytes.byteLength;
     if (length === 0) return Promise.resolve();
-    if (this.queue !== undefined) {
-      return new Promise<void>((resolve, reject) => { this.queue!.push({ bytes, length, offset: 0, resolve, reject }); });
-    }
+    const writer = this.writer;
+    if (!writer.idle) return new Promise<void>((resolve, reject) => { writer.send([bytes], settle(resolve, reject)); });
     let offset: number;
     try {
-      offset = this.sendNow(bytes, 0, length);
+      offset = writer.sendNow(bytes, length);
     } catch (err) {
       return Promise.reject(err);
     }
     if (offset === length) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => { this.queue = [{ bytes, length, offset, resolve, reject }]; });
-    ep.parked<void>(this.sendReq, 'send', { again: (p) => this.flush(p) }).then(noop, (err) => this.failQueue(err));
-    return done;
+    return new Promise<void>((resolve, reject) => { writer.queueRest(bytes, length, offset, settle(resolve, reject)); });
   }
 
-  // Inline sends from `offset` until every byte is taken or the kernel has no
-  // room; then the addon has parked a writable wait under this.sendReq.
-  private sendNow(bytes: Uint8Array, offset: number, length: number): number {
-    const ep = this.endpoint.ep;
-    while (offset < length) {
-      if (bytes.byteLength !== length) {
-        const err = invalidState('The buffer passed to write() was detached or resized');
-        (err as { bytesWritten?: number }).bytesWritten = offset;
-        throw err;
-      }
-      traceSync();
-      const req = takeId();
-      const state = native.send(ep, bytes, offset, req);
-      if (state === State.Pending) { this.sendReq = req; return offset; }
-      releaseId(req);
-      if (state === State.Failed) throw systemError('send', lastStatus());
-      offset += lastValue();
-    }
-    return offset;
-  }
-
-  // The writable wait settled: send queued writes in order until the kernel
-  // is full again (then wait once more) or the queue is empty.
-  private flush(p: Parked): void {
-    const q = this.queue!;
-    while (q.length > 0) {
-      const w = q[0];
-      try {
-        w.offset = this.sendNow(w.bytes, w.offset, w.length);
-      } catch (err) {
-        q.shift();
-        (err as { bytesWritten?: number }).bytesWritten ??= w.offset;
-        w.reject(err);
-        if ((err as { code?: string }).code === 'ERR_INVALID_STATE') continue; // only this write is cut short
-        p.done(undefined);
-        this.failQueue(err);
-        return;
-      }
-      if (w.offset !== w.length) { this.endpoint.hold(p, this.sendReq); return; }
-      q.shift();
-      w.resolve();
-    }
-    this.queue = undefined;
-    p.done(undefined);
-    if (this.flushed) this.flushed();
-  }
-
-  // Rejects every queued write: the head with `err` (saying how much of it
-  // the kernel took), the rest with an error of their own when the socket was
-  // closed, else with the same error. None of their remaining bytes is sent.
-  private failQueue(err: unknown): void {
-    const q = this.queue;
-    this.queue = undefined;
-    if (q) {
-      const closed = (err as { code?: string }).code === 'ERR_SOCKET_CLOSED';
-      q.forEach((w, i) => {
-        const e = i > 0 && closed ? socketClosed() : err;
-        (e as { bytesWritten?: number }).bytesWritten = w.offset;
-        w.reject(e);
-      });
-    }
-    if (this.flushed) this.flushed();
-  }
+  /** Bytes handed to the kernel so far. */
+  get bytesWritten(): number { return this.writer.bytesWritten; }
 
   /** Shuts down the send side once the writes before it are done. */
   end(): Promise<void> {
     if (!this.ended) {
       const ep = this.endpoint;
-      const shutdown = (): Promise<void> => ep.run('shutdown', Wait.Shutdown).then(noop);
-      this.ended = this.queue === undefined
-        ? shutdown()
-        : new Promise<void>((resolve) => { this.flushed = resolve; }).then(shutdown);
+      this.ended = new Promise<void>((resolve) => this.writer.whenIdle(resolve))
+        .then(() => ep.run('shutdown', Wait.Shutdown)).then(noop);
     }
     return this.ended;
   }
+
+  /** @internal Whether end() was called. */
+  get ending(): boolean { return this.ended !== undefined; }
 
   close(): Promise<void> {
     return this.endpoint.close();
@@ -241,6 +199,16 @@ export class AfdSocket {
       if (native.setNoDelay(this.endpoint.ep, enable !== false) === State.Failed) counters.noDelayFailures++;
     }
     return this;
+  }
+
+  /**
+   * A Node Duplex over this socket, with the net.Socket surface that http,
+   * https and tls use. Reading stops while the readable side is full, and
+   * write() returns false while bytes wait for room in the kernel.
+   */
+  toStream(options?: StreamOptions): AfdStream {
+    this.stream ??= new AfdStream(this, options);
+    return this.stream;
   }
 
   ref(): this { this.endpoint.ref(); return this; }

@@ -20,6 +20,8 @@ export interface Stats {
   readBufferBytes: number;
   /** setNoDelay() calls the kernel refused; like node:net they do not throw (each is also in the trace). */
   noDelayFailures: number;
+  /** Stream setKeepAlive() calls that failed (the AFD backends do not have it yet). */
+  keepAliveFailures: number;
   /**
    * The process's open descriptors (Linux) or handles (Windows,
    * GetProcessHandleCount); null where the system does not say (Wine 8.0).
@@ -37,6 +39,7 @@ export function stats(): Stats {
     wakeups: counters.wakeups,
     readBufferBytes: SHARED_READ_BYTES,
     noDelayFailures: counters.noDelayFailures,
+    keepAliveFailures: counters.keepAliveFailures,
     handles: handles >= 0 ? handles : null,
   };
 }

@@ -119,15 +119,11 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   return Report(info, self, self.backend.Connect(U32(info, 0), ReadScratch(self), U32(info, 1)));
 }
 
-// The bytes of `view` from `offset` on, looked up at the moment of the call:
+// The bytes of a view from `offset` on, looked up at the moment of the call:
 // nothing keeps this pointer once the call returns, so a buffer detached
 // later is never touched. A detached view has no data and length 0.
-struct Span {
-  uint8_t* data;
-  size_t len;
-};
-Span View(const Napi::CallbackInfo& info, size_t i, size_t offset) {
-  Napi::Uint8Array view = info[i].As<Napi::Uint8Array>();
+Span View(Napi::Value v, size_t offset) {
+  Napi::Uint8Array view = v.As<Napi::Uint8Array>();
   size_t len = view.ByteLength();
   uint8_t* data = view.Data();
   if (data == nullptr || offset >= len) return Span{nullptr, 0};
@@ -137,17 +133,36 @@ Span View(const Napi::CallbackInfo& info, size_t i, size_t offset) {
 // recv(ep, into: Uint8Array, request): bytes read, or a parked readiness wait
 Napi::Value Recv(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
-  Span s = View(info, 1, 0);
+  Span s = View(info[1], 0);
   if (s.data == nullptr) return Report(info, self, Failed(Backend::InvalidArgument()));
-  return Report(info, self, self.backend.Recv(U32(info, 0), s.data, s.len, U32(info, 2)));
+  return Report(info, self, self.backend.Recv(U32(info, 0), const_cast<uint8_t*>(s.data), s.len, U32(info, 2)));
 }
 
 // send(ep, data: Uint8Array, offset, request): bytes taken, or a parked readiness wait
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
-  Span s = View(info, 1, U32(info, 2));
+  Span s = View(info[1], U32(info, 2));
   if (s.data == nullptr) return Report(info, self, Failed(Backend::InvalidArgument()));
-  return Report(info, self, self.backend.Send(U32(info, 0), s.data, s.len, U32(info, 3)));
+  return Report(info, self, self.backend.Send(U32(info, 0), &s, 1, U32(info, 3)));
+}
+
+// sendv(ep, chunks: Uint8Array[], first, offset, request): chunks[first..]
+// (the first from `offset`) gathered into one kernel call. Any detached
+// chunk in the range makes the call fail before the kernel sees anything.
+Napi::Value Sendv(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  Napi::Array chunks = info[1].As<Napi::Array>();
+  uint32_t first = U32(info, 2);
+  uint32_t end = chunks.Length();
+  Span spans[kMaxSpans];
+  size_t n = 0;
+  for (uint32_t i = first; i < end && n < kMaxSpans; i++) {
+    Span s = View(chunks.Get(i), i == first ? U32(info, 3) : 0);
+    if (s.data == nullptr) return Report(info, self, Failed(Backend::InvalidArgument()));
+    spans[n++] = s;
+  }
+  if (n == 0) return Report(info, self, Failed(Backend::InvalidArgument()));
+  return Report(info, self, self.backend.Send(U32(info, 0), spans, n, U32(info, 4)));
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
@@ -158,6 +173,11 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
 Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
   return Report(info, self, self.backend.SetNoDelay(U32(info, 0), info[1].ToBoolean().Value()));
+}
+
+Napi::Value SetKeepAlive(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.SetKeepAlive(U32(info, 0), info[1].ToBoolean().Value(), U32(info, 2)));
 }
 
 Napi::Value LocalAddress(const Napi::CallbackInfo& info) {
@@ -239,7 +259,9 @@ Napi::Object RegisterBinding(Napi::Env env, Napi::Object exports) {
       {"bind", Bind},           {"listen", Listen},
       {"accept", Accept},       {"connect", Connect},
       {"recv", Recv},           {"send", Send},
+      {"sendv", Sendv},
       {"shutdown", Shutdown},   {"setNoDelay", SetNoDelay},
+      {"setKeepAlive", SetKeepAlive},
       {"localAddress", LocalAddress}, {"remoteAddress", RemoteAddress},
       {"cancel", Cancel},       {"close", Close},
       {"ref", Ref},             {"unref", Unref},

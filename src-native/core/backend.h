@@ -47,10 +47,13 @@ class Backend {
   Outcome Connect(uint32_t ep, const SockAddr& addr, uint32_t request);
   // value: bytes read, 0 = EOF; or kPending (a readiness wait, nothing read)
   Outcome Recv(uint32_t ep, uint8_t* data, size_t len, uint32_t request);
-  // value: bytes taken (> 0, maybe fewer than len); or kPending (nothing taken)
-  Outcome Send(uint32_t ep, const uint8_t* data, size_t len, uint32_t request);
+  // Gathers up to kMaxSpans spans into one kernel call (sendmsg; a WSABUF
+  // array). value: bytes taken (> 0, maybe fewer than all); or kPending
+  // (nothing taken).
+  Outcome Send(uint32_t ep, const Span* spans, size_t count, uint32_t request);
   Outcome Shutdown(uint32_t ep, uint32_t request);  // send side
   Outcome SetNoDelay(uint32_t ep, bool on);
+  Outcome SetKeepAlive(uint32_t ep, bool on, uint32_t idle_seconds);  // 0: the system's idle time
   Outcome LocalAddress(uint32_t ep, SockAddr* out);
   Outcome RemoteAddress(uint32_t ep, SockAddr* out);
   // Asks the kernel to stop `request`; it still settles (as cancelled) later.

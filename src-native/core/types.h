@@ -43,6 +43,13 @@ struct SockAddr {
   uint8_t bytes[16];
 };
 
+// A run of caller bytes for one gathered send, valid only during the call.
+struct Span {
+  const uint8_t* data;
+  size_t len;
+};
+constexpr size_t kMaxSpans = 64;  // per send call; the rest goes in the next one
+
 // How a listener shares its port (the AFD ShareAccess values; Linux maps them).
 enum Share : uint32_t { kShareUnique = 0, kShareReuse = 1, kShareWildcard = 2, kShareExclusive = 3 };
 

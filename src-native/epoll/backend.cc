@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -290,11 +291,23 @@ Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) 
   return Pending();
 }
 
-Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len, uint32_t request) {
+Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t request) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
+  iovec iov[kMaxSpans];
+  size_t n_iov = count < kMaxSpans ? count : kMaxSpans;
+  size_t len = 0;
+  for (size_t i = 0; i < n_iov; i++) {
+    iov[i].iov_base = const_cast<uint8_t*>(spans[i].data);
+    iov[i].iov_len = spans[i].len;
+    len += spans[i].len;
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = n_iov;
   while (ep->writable) {
-    ssize_t n = impl_->Traced("send", ep->fd, send(ep->fd, data, len, MSG_NOSIGNAL));
+    ssize_t n = n_iov == 1 ? impl_->Traced("send", ep->fd, send(ep->fd, iov[0].iov_base, len, MSG_NOSIGNAL))
+                           : impl_->Traced("sendmsg", ep->fd, sendmsg(ep->fd, &msg, MSG_NOSIGNAL));
     if (n > 0 && static_cast<size_t>(n) < len) ep->writable = false;  // full; room is a new edge
     if (n >= 0) return Done(static_cast<double>(n));
     if (errno == EINTR) continue;
@@ -317,6 +330,19 @@ Outcome Backend::SetNoDelay(uint32_t id, bool on) {
   if (ep == nullptr) return Failed(EBADF);
   int v = on ? 1 : 0;
   if (impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v)) < 0)
+    return Failed(errno);
+  return Done();
+}
+
+Outcome Backend::SetKeepAlive(uint32_t id, bool on, uint32_t idle_seconds) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  int v = on ? 1 : 0;
+  if (impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v)) < 0)
+    return Failed(errno);
+  int idle = static_cast<int>(idle_seconds);
+  if (on && idle > 0 &&
+      impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle)) < 0)
     return Failed(errno);
   return Done();
 }

@@ -327,12 +327,15 @@ Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) 
   return Failed(nt::kDeviceNotReady);
 }
 
-Outcome Backend::Send(uint32_t id, const uint8_t* data, size_t len, uint32_t request) {
+Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t request) {
   Endpoint* ep = impl_->Live(id);
   if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  afd::WsaBuf bufs[kMaxSpans];
+  uint32_t n_bufs = static_cast<uint32_t>(count < kMaxSpans ? count : kMaxSpans);
+  for (uint32_t i = 0; i < n_bufs; i++) bufs[i] = afd::WsaBuf{Clamp(spans[i].len), const_cast<uint8_t*>(spans[i].data)};
   for (int round = 0; round < kInlineRounds; round++) {
     ULONG_PTR n = 0;
-    uint32_t st = impl_->dialect->send_now(impl_->io, ep->h, data, Clamp(len), &n);
+    uint32_t st = impl_->dialect->send_now(impl_->io, ep->h, bufs, n_bufs, &n);
     if (st == nt::kSuccess && n > 0) return Done(static_cast<double>(n));
     if (st != nt::kDeviceNotReady && st != nt::kSuccess) return Failed(st);
     Outcome o = impl_->Poll(id, request, kWritableEvents);
@@ -351,6 +354,14 @@ Outcome Backend::SetNoDelay(uint32_t id, bool on) {
   if (ep == nullptr) return Failed(nt::kInvalidHandle);
   uint32_t st = impl_->dialect->set_no_delay(impl_->io, ep->h, on);
   return nt::Success(st) ? Done() : Failed(st);
+}
+
+// Not built yet on AFD: no verified layout for SO_KEEPALIVE through
+// IOCTL_AFD_TRANSPORT_IOCTL, and Wine's private IOCTL would be a new dialect
+// point. Reported as STATUS_NOT_SUPPORTED, never pretended.
+Outcome Backend::SetKeepAlive(uint32_t id, bool, uint32_t) {
+  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
+  return Failed(nt::kNotSupported);
 }
 
 Outcome Backend::LocalAddress(uint32_t id, SockAddr* out) {

@@ -51,9 +51,8 @@ uint32_t WinAccepted(Io& io, HANDLE listener, int family, Request* r, HANDLE* ou
   return st;
 }
 
-uint32_t WinSendNow(Io& io, HANDLE h, const uint8_t* data, uint32_t len, ULONG_PTR* taken) {
-  afd::WsaBuf buf{len, const_cast<uint8_t*>(data)};
-  afd::SendRecvInfo info{&buf, 1, 0, afd::kTdiSendNormal};  // no AFD_OVERLAPPED: never pends
+uint32_t WinSendNow(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken) {
+  afd::SendRecvInfo info{const_cast<afd::WsaBuf*>(bufs), count, 0, afd::kTdiSendNormal};  // no AFD_OVERLAPPED: never pends
   return io.Sync(h, afd::IOCTL_AFD_SEND, &info, sizeof info, nullptr, 0, taken);
 }
 
@@ -103,9 +102,8 @@ uint32_t WineAccepted(Io& io, HANDLE, int, Request* r, HANDLE* out, afd::Sockadd
   return st;
 }
 
-uint32_t WineSendNow(Io& io, HANDLE h, const uint8_t* data, uint32_t len, ULONG_PTR* taken) {
-  afd::WsaBuf buf{len, const_cast<uint8_t*>(data)};
-  afd::WineSendmsgParams p{nullptr, 0, 0, 0, 1, &buf};  // force_async 0: never pends once non-blocking
+uint32_t WineSendNow(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken) {
+  afd::WineSendmsgParams p{nullptr, 0, 0, 0, count, bufs};  // force_async 0: never pends once non-blocking
   return io.Sync(h, afd::IOCTL_AFD_WINE_SENDMSG, &p, sizeof p, nullptr, 0, taken);
 }
 
@@ -126,10 +124,11 @@ uint32_t WineSetNoDelay(Io& io, HANDLE h, bool on) {
 
 }  // namespace
 
-const Dialect kWindowsDialect = {"windows",    WinConnect,  WinAccept,         WinAccepted,  WinSendNow,
+// The table: one row per dialect, in the order of struct Dialect.
+const Dialect kWindowsDialect = {"windows",         WinConnect,  WinAccept,  WinAccepted, WinSendNow,
                                  WinSetNonblocking, WinShutdown, WinSetNoDelay};
-const Dialect kWineDialect = {"wine",     WineConnect,  WineAccept,         WineAccepted, WineSendNow,
-                              WineSetNonblocking, WineShutdown, WineSetNoDelay};
+const Dialect kWineDialect = {"wine",               WineConnect, WineAccept, WineAccepted, WineSendNow,
+                              WineSetNonblocking,   WineShutdown, WineSetNoDelay};
 
 const Dialect* DialectByName(const std::string& name) {
   if (name == "windows") return &kWindowsDialect;

@@ -24,7 +24,7 @@ struct Dialect {
   uint32_t (*accepted)(Io& io, HANDLE listener, int family, Request* r, HANDLE* out, afd::Sockaddr* peer);
   // Inline, on a non-blocking endpoint: kSuccess with *taken bytes, or
   // STATUS_DEVICE_NOT_READY when the send buffer is full. Never pends.
-  uint32_t (*send_now)(Io& io, HANDLE h, const uint8_t* data, uint32_t len, ULONG_PTR* taken);
+  uint32_t (*send_now)(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken);
   // Makes receives and sends without AFD_OVERLAPPED fail with
   // STATUS_DEVICE_NOT_READY instead of waiting (FIONBIO).
   uint32_t (*set_nonblocking)(Io& io, HANDLE h);

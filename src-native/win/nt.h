@@ -32,6 +32,7 @@ constexpr uint32_t kConnectionReset = 0xC000020D;
 constexpr uint32_t kDeviceNotReady = 0xC00000A3;  // a non-blocking receive/send found nothing / no room
 constexpr uint32_t kInvalidDeviceRequest = 0xC0000010;  // an IOCTL the driver lacks
 constexpr uint32_t kInvalidParameter = 0xC000000D;
+constexpr uint32_t kNotSupported = 0xC00000BB;
 constexpr uint32_t kInvalidHandle = 0xC0000008;
 constexpr uint32_t kNoMemory = 0xC0000017;
 
