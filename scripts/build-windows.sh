@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Cross-compile the addon for Windows x64 with mingw-w64 + CMake.
+# Cross-compile the addon for Windows x64 with mingw-w64, cmake-js and CMake.
 # Output: prebuilds/win32-x64/afd-socket.node
 #
-# Usage: scripts/build-windows.sh [extra cmake configure args...]
+# Usage: scripts/build-windows.sh [extra cmake-js args, e.g. --CDNAME=VALUE...]
 # Env:   JOBS (default 2), AFD_BUILD_TYPE (default Release),
 #        AFD_SKIP_SETUP=1 (do not check/install apt packages)
 #
@@ -24,19 +24,19 @@ for mod in node-api-headers node-addon-api; do
 done
 
 t0=$(time_now)
-log "configuring (${BUILD_DIR#"${REPO_ROOT}/"})"
+# cmake-js drives CMake (it configures offline: Node's headers come from npm's
+# nodedir, and CMakeLists.txt takes the Node-API headers and import libraries
+# from node-api-headers). Plain CMake is the generator under it.
+log "cmake-js build (${BUILD_DIR#"${REPO_ROOT}/"})"
 mkdir -p "${BUILD_DIR}"
-cmake -S "${REPO_ROOT}" -B "${BUILD_DIR}" \
-  -DCMAKE_TOOLCHAIN_FILE="${REPO_ROOT}/cmake/mingw-w64-x86_64.cmake" \
-  -DCMAKE_BUILD_TYPE="${AFD_BUILD_TYPE:-Release}" \
-  -DAFD_OUTPUT_DIR="${PREBUILD_DIR}" \
-  "$@" >"${BUILD_DIR}/configure.log" 2>&1 || {
-    cat "${BUILD_DIR}/configure.log" >&2 || true
-    die "cmake configure failed"
+npx cmake-js build --out "${BUILD_DIR}" --generator "Unix Makefiles" \
+  --parallel "${JOBS:-2}" $([ "${AFD_BUILD_TYPE:-Release}" = Debug ] && echo --debug) \
+  --CDCMAKE_TOOLCHAIN_FILE="${REPO_ROOT}/cmake/mingw-w64-x86_64.cmake" \
+  --CDAFD_OUTPUT_DIR="${PREBUILD_DIR}" \
+  "$@" >"${BUILD_DIR}/cmake-js.log" 2>&1 || {
+    tail -40 "${BUILD_DIR}/cmake-js.log" >&2 || true
+    die "cmake-js build failed"
   }
-
-log "building"
-cmake --build "${BUILD_DIR}" -j "${JOBS:-2}" || die "build failed"
 
 OUT="${PREBUILD_DIR}/afd-socket.node"
 [ -f "${OUT}" ] || die "${OUT} was not produced"
