@@ -199,6 +199,7 @@ export class Endpoint {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.closed = true;
+    finalizer.unregister(this);
     if (this.role === Role.Socket) counters.sockets--;
     else if (this.role === Role.Listener) counters.listeners--;
     traceSync();
@@ -231,6 +232,15 @@ export function takeId(): number {
 
 export function releaseId(req: number): void {
   freeIds.push(req);
+}
+
+// Sockets and listeners that become unreachable without close() are closed
+// here. close() unregisters, and Endpoint.close() is idempotent, so nothing
+// is closed twice. (A pending operation keeps its socket reachable.)
+const finalizer = new FinalizationRegistry<Endpoint>((endpoint) => { endpoint.close().catch(() => {}); });
+
+export function closeWhenUnreachable(owner: object, endpoint: Endpoint): void {
+  finalizer.register(owner, endpoint, endpoint);
 }
 
 export function openEndpoint(family: 4 | 6): Endpoint {

@@ -2,7 +2,7 @@
 import { State, native } from './binding';
 import { Address, readAddress, writeAddress } from './address';
 import { socketClosed } from './errors';
-import { Endpoint, Role, backend, counters, openEndpoint, scratch } from './io';
+import { Endpoint, Role, backend, closeWhenUnreachable, counters, openEndpoint, scratch } from './io';
 import { AfdSocket, acceptInto } from './socket';
 import * as check from './validate';
 
@@ -29,6 +29,7 @@ export class AfdListener {
   private constructor(endpoint: Endpoint, noDelay: boolean, bound: Address) {
     this.endpoint = endpoint;
     endpoint.setRole(Role.Listener);
+    closeWhenUnreachable(this, endpoint);
     this.noDelay = noDelay;
     this.bound = bound;
   }

@@ -9,7 +9,7 @@ import { Address, readAddress, writeAddress } from './address';
 import { invalidArgType, invalidState, socketClosed, systemError, writeAfterEnd } from './errors';
 import { AfdStream, StreamOptions } from './stream';
 import { Writer } from './writer';
-import { Endpoint, Options, Role, Wait, counters, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
+import { Endpoint, Options, Role, Wait, closeWhenUnreachable, counters, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
 import { traceSync } from './trace';
 import * as check from './validate';
 
@@ -49,6 +49,7 @@ export class AfdSocket {
     this.endpoint = endpoint;
     this.writer = new Writer(endpoint);
     endpoint.setRole(Role.Socket);
+    closeWhenUnreachable(this, endpoint);
     if (noDelay) this.setNoDelay(true);
   }
 

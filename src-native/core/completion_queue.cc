@@ -48,10 +48,24 @@ void CompletionQueue::Push(const Completion* items, size_t n) {
 
 void CompletionQueue::Deliver(Napi::Env env, const Completion* items, size_t n) {
   if (stopped_) return;
-  Napi::HandleScope handles(env);
-  Napi::CallbackScope scope(env, *context_);
   running_.assign(items, items + n);
-  drain_(env, running_);
+  // Nothing may unwind into libuv. A JS exception goes to 'uncaughtException'
+  // as from any callback; a worker being terminated refuses to run JS, which
+  // napi reports as an exception with no value, and that is dropped.
+  try {
+    Napi::HandleScope handles(env);
+    Napi::CallbackScope scope(env, *context_);
+    drain_(env, running_);
+  } catch (const Napi::Error& e) {
+    Uncaught(env, e);
+  }
+}
+
+void CompletionQueue::Uncaught(Napi::Env env, const Napi::Error& e) {
+  Napi::HandleScope scope(env);  // the one of the failed call is gone by now
+  napi_value value = nullptr;
+  if (napi_get_reference_value(env, static_cast<napi_ref>(e), &value) == napi_ok && value != nullptr)
+    napi_fatal_exception(env, value);
 }
 
 void CompletionQueue::OnWake(Napi::Env env, Napi::Function, CompletionQueue* self, void*) {
@@ -65,7 +79,12 @@ void CompletionQueue::Run(Napi::Env env) {
     running_.swap(pending_);
     wake_scheduled_ = false;
   }
-  if (!running_.empty()) drain_(env, running_);
+  if (running_.empty()) return;
+  try {
+    drain_(env, running_);
+  } catch (const Napi::Error& e) {  // as in Deliver: never unwind into the TSFN machinery
+    Uncaught(env, e);
+  }
 }
 
 void CompletionQueue::Ref(Napi::Env env) {

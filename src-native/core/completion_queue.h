@@ -60,6 +60,7 @@ class CompletionQueue {
  private:
   static void OnWake(Napi::Env env, Napi::Function, CompletionQueue* self, void*);
   void Run(Napi::Env env);
+  static void Uncaught(Napi::Env env, const Napi::Error& e);
 
   using Tsfn = Napi::TypedThreadSafeFunction<CompletionQueue, void, OnWake>;
   Tsfn tsfn_;
