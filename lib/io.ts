@@ -37,26 +37,31 @@ const kindOf = (syscall: string): PendingKind =>
   syscall === 'recv' ? 'read' : syscall === 'send' ? 'write' : syscall === 'connect' ? 'connect'
     : syscall === 'shutdown' ? 'shutdown' : 'accept';
 
+const NO_OPTIONS: Options = Object.freeze({});
+
+// One request waiting in the kernel. Lean on purpose: an idle connection's
+// pending read is one of these, so rarely used things (abort signal, peer,
+// discard) stay in the shared options object.
 export class Parked {
   req = 0;
-  readonly kind: PendingKind;
-  onAbort: (() => void) | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined; // set only with a signal
   aborted = false;
   constructor(
     readonly owner: Endpoint,
     readonly syscall: string,
     readonly resolve: (value: any) => void, // eslint-disable-line @typescript-eslint/no-explicit-any
     readonly reject: (err: unknown) => void,
-    readonly signal: AbortSignal | undefined,
-    readonly peer: Peer | undefined,
-    // Readiness waits: called when the wait settles successfully; it retries
-    // the inline operation and then calls done()/fail() or parks again.
-    readonly again: ((p: Parked) => void) | undefined,
-    // A success that arrives after the owner closed (an accepted endpoint,
-    // say) is handed here so nothing leaks.
-    readonly discard: ((value: number) => void) | undefined,
-  ) {
-    this.kind = kindOf(syscall);
+    readonly o: Options = NO_OPTIONS,
+  ) {}
+
+  get kind(): PendingKind { return kindOf(this.syscall); }
+
+  // The wait settled with success: resolve, or (readiness waits) go on, by
+  // o.again or by a subclass, which retries the inline operation and then
+  // calls done()/fail() or parks again.
+  ready(value: number): void {
+    if (this.o.again) this.o.again(this);
+    else this.done(value);
   }
 
   done(value: unknown): void {
@@ -70,7 +75,7 @@ export class Parked {
   }
 
   private unlisten(): void {
-    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    if (this.onAbort) this.o.signal!.removeEventListener('abort', this.onAbort);
   }
 }
 
@@ -105,16 +110,15 @@ function settle(p: Parked, state: number, status: number, value: number): void {
   p.req = 0;
   if (owner.refed) addRef(-1);
   if (owner.closed) {
-    if (state === State.Done && p.discard) p.discard(value);
+    if (state === State.Done && p.o.discard) p.o.discard(value);
     p.fail(socketClosed());
   } else if (state === State.Done) {
-    if (p.again) p.again(p);
-    else p.done(value);
+    p.ready(value);
   } else if (p.aborted) {
     // Cancelled, or failed because aborting closed it (a pending connect)
-    p.fail(new AbortError(p.signal!.reason));
+    p.fail(new AbortError(p.o.signal!.reason));
   } else {
-    p.fail(systemError(p.syscall, status, p.peer));
+    p.fail(systemError(p.syscall, status, p.o.peer));
   }
   if (owner.pending === 0 && owner.drained) owner.drained();
 }
@@ -134,6 +138,7 @@ export const enum Role { None, Socket, Listener }
 
 export class Endpoint {
   closed = false;
+  bigReads = false; // the last read without a buffer took a lot: read the next into a fresh one
   private role = Role.None;
   refed = true;
   pending = 0;
@@ -174,13 +179,18 @@ export class Endpoint {
 
   // The same with callbacks, for callers that need no promise (streams).
   wait(req: number, syscall: string, o: Options, resolve: (value: any) => void, reject: (err: unknown) => void): void { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const p = new Parked(this, syscall, resolve, reject, o.signal, o.peer, o.again, o.discard);
-    if (o.signal) {
+    this.track(new Parked(this, syscall, resolve, reject, o), req);
+  }
+
+  // Files a new request p under `req`, listening to its abort signal.
+  track(p: Parked, req: number): void {
+    const signal = p.o.signal;
+    if (signal) {
       p.onAbort = () => {
         p.aborted = true;
         if (p.req !== 0) native.cancel(this.ep, p.req);
       };
-      o.signal.addEventListener('abort', p.onAbort, { once: true });
+      signal.addEventListener('abort', p.onAbort, { once: true });
     }
     this.hold(p, req);
   }

@@ -9,7 +9,7 @@ import { Address, readAddress, writeAddress } from './address';
 import { invalidArgType, invalidState, socketClosed, systemError, writeAfterEnd } from './errors';
 import { AfdStream, StreamOptions } from './stream';
 import { Writer } from './writer';
-import { Endpoint, Options, Role, Wait, closeWhenUnreachable, counters, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
+import { Endpoint, Options, Parked, Role, Wait, closeWhenUnreachable, counters, backend, lastStatus, lastValue, openEndpoint, releaseId, scratch, takeId } from './io';
 import { traceSync } from './trace';
 import * as check from './validate';
 
@@ -26,7 +26,7 @@ const settle = (resolve: () => void, reject: (err: Error) => void) => (err?: Err
   else resolve();
 };
 const chunkResult = (chunk: Buffer | null): IteratorResult<Buffer> =>
-  chunk === null ? { done: true, value: undefined } : { done: false, value: chunk };
+  chunk === null ? DONE : { done: false, value: chunk };
 
 export interface ConnectOptions {
   host: string;
@@ -38,7 +38,7 @@ export interface ConnectOptions {
 export class AfdSocket {
   /** @internal */ readonly endpoint: Endpoint;
   private peer: Address | undefined = undefined;
-  /** @internal */ readonly writer: Writer;
+  private sender: Writer | undefined = undefined; // made on the first write
   private ended: Promise<void> | undefined = undefined;
   /** Bytes read so far. */
   bytesRead = 0;
@@ -47,7 +47,6 @@ export class AfdSocket {
   /** @internal */
   constructor(endpoint: Endpoint, noDelay: boolean) {
     this.endpoint = endpoint;
-    this.writer = new Writer(endpoint);
     endpoint.setRole(Role.Socket);
     closeWhenUnreachable(this, endpoint);
     if (noDelay) this.setNoDelay(true);
@@ -105,29 +104,39 @@ export class AfdSocket {
       }
       if (into !== undefined && into.byteLength === 0) return Promise.resolve(Buffer.alloc(0));
     }
+    return this.receive(into, signal, false);
+  }
+
+  // read(), resolving with the chunk or, for the iterator, an IteratorResult.
+  private receive(into: Uint8Array | undefined, signal: AbortSignal | undefined, iter: boolean): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
     const ep = this.endpoint;
     if (ep.closed) return Promise.reject(socketClosed());
     const length = into === undefined ? 0 : into.byteLength;
-    let req = takeId();
+    const req = takeId();
     const n = recvNow(ep, into, length, req);
     if (n !== PARKED) {
       releaseId(req);
       if (n < 0) return Promise.reject(readError(n));
       this.bytesRead += n;
-      return Promise.resolve(result(into, n));
+      const chunk = result(into, n);
+      return Promise.resolve(iter ? chunkResult(chunk) : chunk);
     }
-    return ep.parked<Buffer | null>(req, 'recv', {
-      signal,
-      again: (p) => {
-        req = takeId();
-        const n = recvNow(ep, into, length, req);
-        if (n === PARKED) { ep.hold(p, req); return; }
-        releaseId(req);
-        if (n < 0) { p.fail(readError(n)); return; }
-        this.bytesRead += n;
-        p.done(result(into, n));
-      },
+    return new Promise((resolve, reject) => {
+      ep.track(new ReadWait(this, into, length, iter, resolve, reject, signal ? { signal } : undefined), req);
     });
+  }
+
+  /** @internal A parked read's readiness wait settled: receive now, or wait again. */
+  retry(p: ReadWait): void {
+    const ep = this.endpoint;
+    const req = takeId();
+    const n = recvNow(ep, p.into, p.length, req);
+    if (n === PARKED) { ep.hold(p, req); return; }
+    releaseId(req);
+    if (n < 0) { p.fail(readError(n)); return; }
+    this.bytesRead += n;
+    const chunk = result(p.into, n);
+    p.done(p.iter ? chunkResult(chunk) : chunk);
   }
 
   /**
@@ -175,7 +184,12 @@ export class AfdSocket {
   }
 
   /** Bytes handed to the kernel so far. */
-  get bytesWritten(): number { return this.writer.bytesWritten; }
+  get bytesWritten(): number { return this.sender?.bytesWritten ?? 0; }
+
+  /** @internal The send side, made on first use: an idle connection has none. */
+  get writer(): Writer {
+    return (this.sender ??= new Writer(this.endpoint));
+  }
 
   /** Shuts down the send side once the writes before it are done. */
   end(): Promise<void> {
@@ -215,14 +229,12 @@ export class AfdSocket {
   ref(): this { this.endpoint.ref(); return this; }
   unref(): this { this.endpoint.unref(); return this; }
 
+  /** @internal read() for the iterator: resolves with an IteratorResult, no second promise. */
+  readResult(): Promise<IteratorResult<Buffer>> { return this.receive(undefined, undefined, true); }
+
   /** Yields chunks as read() returns them; ends at end of stream. */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
-    const read = (): Promise<IteratorResult<Buffer>> => this.read().then(chunkResult);
-    return {
-      next: read,
-      return: (): Promise<IteratorResult<Buffer>> => Promise.resolve({ done: true, value: undefined }),
-      [Symbol.asyncIterator]() { return this; },
-    };
+    return new Chunks(this);
   }
 }
 
@@ -231,13 +243,25 @@ export class AfdSocket {
 // when the read began; a buffer detached since then reads 0 and is refused
 // before any syscall, so no byte is taken from the stream. Errors are made
 // by the caller, without a throw on this path.
+//
+// Without `into`, small reads land in the shared buffer and are copied out
+// exact-size. A socket whose last such read took BIG_READ bytes or more is
+// streaming: its next read goes straight into a fresh 64 KiB buffer, handed
+// out as a view, which saves the copy (libuv reads the same way).
 const FAILED = -2;
 const DETACHED = -3;
+const BIG_READ = 16 * 1024;
+let target: Buffer = shared; // where the last read without `into` went
 function recvNow(ep: Endpoint, into: Uint8Array | undefined, length: number, req: number): number {
   if (into !== undefined && into.byteLength !== length) return DETACHED;
   traceSync();
-  const state = native.recv(ep.ep, into ?? shared, req);
-  if (state === State.Done) return lastValue();
+  if (into === undefined) target = ep.bigReads ? Buffer.allocUnsafe(SHARED_READ_BYTES) : shared;
+  const state = native.recv(ep.ep, into ?? target, req);
+  if (state === State.Done) {
+    const n = lastValue();
+    if (into === undefined) ep.bigReads = n >= BIG_READ;
+    return n;
+  }
   return state === State.Pending ? PARKED : FAILED;
 }
 
@@ -248,9 +272,37 @@ function readError(n: number): Error {
 function result(into: Uint8Array | undefined, n: number): Buffer | null {
   if (n === 0) return null;
   if (into !== undefined) return Buffer.from(into.buffer, into.byteOffset, n);
+  if (target !== shared) return target.subarray(0, n);
   const out = Buffer.allocUnsafe(n);
   shared.copy(out, 0, 0, n);
   return out;
+}
+
+// The iterator for `for await (const chunk of socket)`: prototype methods, so
+// an idle connection waiting in a loop costs one small object, no closures.
+const DONE: IteratorResult<Buffer> = Object.freeze({ done: true, value: undefined });
+class Chunks implements AsyncIterableIterator<Buffer> {
+  constructor(private readonly socket: AfdSocket) {}
+  next(): Promise<IteratorResult<Buffer>> { return this.socket.readResult(); }
+  return(): Promise<IteratorResult<Buffer>> { return Promise.resolve(DONE); }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> { return this; }
+}
+
+// A parked read: no closure, its state in fields, its retry on the socket.
+class ReadWait extends Parked {
+  constructor(
+    readonly socket: AfdSocket,
+    readonly into: Uint8Array | undefined,
+    readonly length: number,
+    readonly iter: boolean,
+    resolve: (value: unknown) => void,
+    reject: (err: unknown) => void,
+    o: Options | undefined,
+  ) {
+    super(socket.endpoint, 'recv', resolve, reject, o);
+  }
+
+  ready(): void { this.socket.retry(this); }
 }
 
 /** @internal */

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -40,6 +41,7 @@ static int flush(int fd) {
 }
 
 int main(void) {
+  signal(SIGPIPE, SIG_IGN);  // a client that goes away is an EPIPE, not the end
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
     rl.rlim_cur = rl.rlim_max;
