@@ -90,7 +90,7 @@ function wineSetup() {
   wine = { bin: env[0], server: env[1], node: env[2], prefix: env[3] };
   wine.env = { ...process.env, WINEPREFIX: wine.prefix, WINEDEBUG: '-all', PREBUILDS_ONLY: '1' };
   // wineserver takes part in every call: pinned with the servers, on core 0.
-  execFileSync('taskset', ['-c', '0', wine.server, '-p'], { env: wine.env });
+  execFileSync('taskset', ['-c', '0', wine.server, '-p'], { env: wine.env, stdio: 'ignore' });
 }
 
 // ---------------------------------------------------------------- servers
@@ -116,8 +116,11 @@ async function startServer(name) {
     fs.rmSync(out, { force: true });
     cmd = [wine.bin, wine.node, '--expose-gc', path.relative(ROOT, file), '--out', out];
   }
+  // node.exe under Wine needs files for stdout and stderr, never pipes.
+  const err = out ? fs.openSync(`${out}.stderr`, 'w') : 'inherit';
   const child = spawn('bash', ['-c', 'ulimit -n $(ulimit -Hn); exec taskset -c 0 "$@"', 'bash', ...cmd],
-    { cwd: ROOT, detached: true, env: WINE ? wine.env : process.env, stdio: ['ignore', out ? 'ignore' : 'pipe', 'inherit'] });
+    { cwd: ROOT, detached: true, env: WINE ? wine.env : process.env, stdio: ['ignore', out ? 'ignore' : 'pipe', err] });
+  if (out) fs.closeSync(err);
   children.add(child);
   let line;
   const deadline = Date.now() + 60000;
