@@ -27,7 +27,7 @@ export async function render(results) {
     encoding: {
       x: { field: 'scenario', type: 'nominal', sort: null, axis: { labelAngle: 0, title: null } },
       xOffset: { field: 'server' },
-      color: { field: 'server', type: 'nominal', scale: { domain: ['afd-socket', 'C epoll (ceiling)'], range: ['#1f77b4', '#aaaaaa'] }, legend: { orient: 'top', title: null } },
+      color: { field: 'server', type: 'nominal', scale: { domain: ['afd-socket', 'C epoll (ceiling)'].filter((d) => values.some((v) => v.server === d)), range: ['#1f77b4', '#aaaaaa'] }, legend: { orient: 'top', title: null } },
     },
     layer: [
       { mark: 'bar', encoding: { y: { field: 'ratio', type: 'quantitative', title: 'relative to net.createServer' } } },
