@@ -10,5 +10,7 @@ export type { ServeOptions } from './serve';
 export type { Address } from './address';
 export { AbortError } from './errors';
 export { stats } from './stats';
+export { trace } from './trace';
+export type { TraceMessage } from './trace';
 export type { Stats } from './stats';
 export type { SystemError } from './errors';

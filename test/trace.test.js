@@ -45,7 +45,7 @@ describe('trace channel', function () {
       const msgs = trace.messages;
       assert.ok(msgs.length >= 8, `only ${msgs.length} messages`);
       for (const m of msgs) {
-        assert.deepEqual(Object.keys(m).sort(), ['code', 'handle', 'input', 'ioctl', 'status', 'syscall']);
+        assert.deepEqual(Object.keys(m).sort(), ['code', 'handle', 'information', 'input', 'ioctl', 'status', 'syscall', 'us']);
         assert.ok(WIN_SYSCALLS.includes(m.syscall), `unexpected syscall ${m.syscall}`);
         assert.ok(m.ioctl === null || /^IOCTL_AFD_[A-Z0-9_]+$/.test(m.ioctl), `ioctl ${m.ioctl}`);
         assert.ok(Number.isInteger(m.code) && m.code >= 0);
@@ -97,7 +97,7 @@ describe('trace channel', function () {
       }
       const msgs = trace.messages;
       for (const m of msgs) {
-        assert.deepEqual(Object.keys(m).sort(), ['errno', 'fd', 'result', 'syscall']);
+        assert.deepEqual(Object.keys(m).sort(), ['detail', 'errno', 'fd', 'result', 'syscall', 'us']);
         assert.ok(LINUX_SYSCALLS.includes(m.syscall), `unexpected syscall ${m.syscall}`);
         assert.ok(Number.isInteger(m.fd));
         assert.ok(Number.isInteger(m.result));

@@ -20,8 +20,13 @@ void Tracer::Publish(Napi::Object message) {
   }
 }
 
+double Tracer::Micros(int64_t start) const {
+  if (start == 0) return 0;
+  return static_cast<double>(Start() - start) / 1000.0;
+}
+
 void Tracer::Nt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
-                const void* input, size_t input_len) {
+                const void* input, size_t input_len, int64_t start, uint64_t information) {
   if (!On()) return;
   Napi::HandleScope scope(env_);
   Napi::Object m = Napi::Object::New(env_);
@@ -34,10 +39,12 @@ void Tracer::Nt(const char* syscall, const char* ioctl, uint32_t code, uint64_t 
     m.Set("input", Napi::Buffer<uint8_t>::Copy(env_, static_cast<const uint8_t*>(input), input_len));
   else
     m.Set("input", Napi::Buffer<uint8_t>::New(env_, 0));
+  m.Set("information", Napi::Number::New(env_, static_cast<double>(information)));
+  m.Set("us", Napi::Number::New(env_, Micros(start)));
   Publish(m);
 }
 
-void Tracer::Posix(const char* syscall, int fd, int64_t result, int err) {
+void Tracer::Posix(const char* syscall, int fd, int64_t result, int err, const std::string& detail, int64_t start) {
   if (!On()) return;
   Napi::HandleScope scope(env_);
   Napi::Object m = Napi::Object::New(env_);
@@ -45,6 +52,8 @@ void Tracer::Posix(const char* syscall, int fd, int64_t result, int err) {
   m.Set("fd", Napi::Number::New(env_, fd));
   m.Set("result", Napi::Number::New(env_, static_cast<double>(result)));
   m.Set("errno", Napi::Number::New(env_, err));
+  m.Set("detail", detail);
+  m.Set("us", Napi::Number::New(env_, Micros(start)));
   Publish(m);
 }
 

@@ -5,8 +5,10 @@
 
 #include <napi.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace afdsock {
 
@@ -16,14 +18,23 @@ class Tracer {
   void Set(Napi::Env env, Napi::Value fn);
   void Clear();
 
-  // Windows: { syscall, ioctl, code, handle, status, input }
+  // A start time for a call about to be traced (0 when tracing is off).
+  int64_t Start() const {
+    return On() ? std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count()
+                : 0;
+  }
+
+  // Windows: { syscall, ioctl, code, handle, status, input, information, us }
   void Nt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
-          const void* input, size_t input_len);
-  // Linux: { syscall, fd, result, errno }
-  void Posix(const char* syscall, int fd, int64_t result, int err);
+          const void* input, size_t input_len, int64_t start, uint64_t information = 0);
+  // Linux: { syscall, fd, result, errno, detail, us }; detail: the decoded
+  // arguments ("127.0.0.1:8080", "backlog=511", "len=65536", "TCP_NODELAY=1").
+  void Posix(const char* syscall, int fd, int64_t result, int err, const std::string& detail, int64_t start);
 
  private:
   void Publish(Napi::Object message);
+  double Micros(int64_t start) const;
   Napi::Env env_ = Napi::Env(nullptr);
   Napi::FunctionReference fn_;
 };

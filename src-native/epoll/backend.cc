@@ -8,6 +8,7 @@
 // buffer: recv and send run only inline, into memory the caller passes in that
 // very call. Parked requests own no kernel state and can be dropped at once.
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "../core/backend.h"
@@ -88,6 +90,25 @@ SockAddr FromNative(const sockaddr_storage& ss) {
 
 bool WouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK; }
 
+std::string Describe(const SockAddr& a) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  inet_ntop(a.family == 6 ? AF_INET6 : AF_INET, a.bytes, text, sizeof text);
+  return a.family == 6 ? "[" + std::string(text) + "]:" + std::to_string(a.port) : std::string(text) + ":" + std::to_string(a.port);
+}
+
+std::string Describe(const sockaddr_storage& ss) { return ss.ss_family == 0 ? "" : Describe(FromNative(ss)); }
+
+}  // namespace
+
+// TRACED(impl, "bind", fd, detail-expression, call-expression): the call,
+// traced when the trace is on (the detail is built only then).
+#define TRACED(impl, name, fd, detail, call)                                                        \
+  ((impl)->tracer.On() ? (impl)->Traced(name, fd, [&]() -> int64_t { return (call); },              \
+                                        [&]() -> std::string { return (detail); })                  \
+                       : static_cast<int64_t>(call))
+
+namespace {
+
 }  // namespace
 
 struct Backend::Impl {
@@ -97,10 +118,14 @@ struct Backend::Impl {
   IdTable<Endpoint> endpoints;
   std::vector<Settled> deferred;  // cancellations, settled at the next Process()
 
-  // Every syscall goes through here so the trace sees it with its result.
-  int64_t Traced(const char* name, int fd, int64_t r) {
+  // Every syscall goes through TRACED (below) so the trace sees it with its
+  // decoded arguments, result and duration; with tracing off it is one branch.
+  template <typename Call, typename Detail>
+  int64_t Traced(const char* name, int fd, Call call, Detail detail) {
+    int64_t start = tracer.Start();
+    int64_t r = call();
     int err = r < 0 ? errno : 0;
-    if (tracer.On()) tracer.Posix(name, fd, r, err);
+    tracer.Posix(name, fd, r, err, detail(), start);
     errno = err;
     return r;
   }
@@ -114,7 +139,7 @@ struct Backend::Impl {
     uint32_t id = endpoints.Add(std::move(ep));
     *err = poller.Add(fd, id);
     if (*err != 0) {
-      Traced("close", fd, close(fd));
+      TRACED(this, "close", fd, std::string(), close(fd));
       endpoints.Remove(id);
       return 0;
     }
@@ -127,9 +152,8 @@ struct Backend::Impl {
       case Op::kAccept: {
         sockaddr_storage ss{};
         socklen_t len = sizeof ss;
-        int fd = static_cast<int>(
-            Traced("accept4", ep.fd,
-                   accept4(ep.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC)));
+        int fd = static_cast<int>(TRACED(this, "accept4", ep.fd, Describe(ss),
+                                         accept4(ep.fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC)));
         if (fd < 0) return WouldBlock(errno) ? Pending() : Failed(errno);
         int err = 0;
         uint32_t child = Adopt(fd, ep.family, &err);
@@ -217,8 +241,8 @@ void Backend::Stop() {
 }
 
 Outcome Backend::Open(int family) {
-  int fd = static_cast<int>(impl_->Traced(
-      "socket", -1, socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)));
+  int fd = static_cast<int>(TRACED(impl_, "socket", -1, std::string(family == 6 ? "AF_INET6" : "AF_INET"),
+                                   socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)));
   if (fd < 0) return Failed(errno);
   if (family == 6) {
     // v6-only, as AFD endpoints are by default: '::' does not take IPv4.
@@ -237,21 +261,21 @@ Outcome Backend::Bind(uint32_t id, const SockAddr& addr, Share share, SockAddr* 
   // 'exclusive' refuses even TIME_WAIT leftovers; the others behave as libuv
   // listeners do (SO_REUSEADDR), and 'reuse' shares the port (SO_REUSEPORT).
   if (share != kShareExclusive &&
-      impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)) < 0)
+      TRACED(impl_, "setsockopt", ep->fd, std::string("SO_REUSEADDR=1"), setsockopt(ep->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one)) < 0)
     return Failed(errno);
   if (share == kShareReuse &&
-      impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) < 0)
+      TRACED(impl_, "setsockopt", ep->fd, std::string("SO_REUSEPORT=1"), setsockopt(ep->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)) < 0)
     return Failed(errno);
   sockaddr_storage ss;
   socklen_t len = ToNative(addr, &ss);
-  if (impl_->Traced("bind", ep->fd, bind(ep->fd, reinterpret_cast<sockaddr*>(&ss), len)) < 0) return Failed(errno);
+  if (TRACED(impl_, "bind", ep->fd, Describe(addr), bind(ep->fd, reinterpret_cast<sockaddr*>(&ss), len)) < 0) return Failed(errno);
   return LocalAddress(id, bound);
 }
 
 Outcome Backend::Listen(uint32_t id, int backlog) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
-  if (impl_->Traced("listen", ep->fd, listen(ep->fd, backlog)) < 0) return Failed(errno);
+  if (TRACED(impl_, "listen", ep->fd, "backlog=" + std::to_string(backlog), listen(ep->fd, backlog)) < 0) return Failed(errno);
   return Done();
 }
 
@@ -268,7 +292,7 @@ Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
   socklen_t len = ToNative(addr, &ss);
   ep->peer = addr;
   ep->has_peer = true;
-  if (impl_->Traced("connect", ep->fd, connect(ep->fd, reinterpret_cast<sockaddr*>(&ss), len)) == 0) return Done();
+  if (TRACED(impl_, "connect", ep->fd, Describe(addr), connect(ep->fd, reinterpret_cast<sockaddr*>(&ss), len)) == 0) return Done();
   if (errno != EINPROGRESS) return Failed(errno);
   ep->writes.push_back(Parked{request, Op::kConnect});
   return Pending();
@@ -278,7 +302,7 @@ Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) 
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
   while (ep->readable) {
-    ssize_t n = impl_->Traced("recv", ep->fd, recv(ep->fd, data, len, 0));
+    ssize_t n = TRACED(impl_, "recv", ep->fd, "len=" + std::to_string(len), recv(ep->fd, data, len, 0));
     // A short read drained the socket, so the next byte is a new edge; not so
     // once the peer's FIN or a reset was reported: that edge has been seen.
     if (n > 0 && static_cast<size_t>(n) < len && !ep->hangup) ep->readable = false;
@@ -306,8 +330,8 @@ Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t req
   msg.msg_iov = iov;
   msg.msg_iovlen = n_iov;
   while (ep->writable) {
-    ssize_t n = n_iov == 1 ? impl_->Traced("send", ep->fd, send(ep->fd, iov[0].iov_base, len, MSG_NOSIGNAL))
-                           : impl_->Traced("sendmsg", ep->fd, sendmsg(ep->fd, &msg, MSG_NOSIGNAL));
+    ssize_t n = n_iov == 1 ? TRACED(impl_, "send", ep->fd, "len=" + std::to_string(len), send(ep->fd, iov[0].iov_base, len, MSG_NOSIGNAL))
+                           : TRACED(impl_, "sendmsg", ep->fd, "iov=" + std::to_string(n_iov) + " len=" + std::to_string(len), sendmsg(ep->fd, &msg, MSG_NOSIGNAL));
     if (n > 0 && static_cast<size_t>(n) < len) ep->writable = false;  // full; room is a new edge
     if (n >= 0) return Done(static_cast<double>(n));
     if (errno == EINTR) continue;
@@ -321,7 +345,7 @@ Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t req
 Outcome Backend::Shutdown(uint32_t id, uint32_t) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
-  if (impl_->Traced("shutdown", ep->fd, shutdown(ep->fd, SHUT_WR)) < 0) return Failed(errno);
+  if (TRACED(impl_, "shutdown", ep->fd, std::string("SHUT_WR"), shutdown(ep->fd, SHUT_WR)) < 0) return Failed(errno);
   return Done();
 }
 
@@ -329,7 +353,7 @@ Outcome Backend::SetNoDelay(uint32_t id, bool on) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
   int v = on ? 1 : 0;
-  if (impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v)) < 0)
+  if (TRACED(impl_, "setsockopt", ep->fd, "TCP_NODELAY=" + std::to_string(v), setsockopt(ep->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v)) < 0)
     return Failed(errno);
   return Done();
 }
@@ -338,11 +362,11 @@ Outcome Backend::SetKeepAlive(uint32_t id, bool on, uint32_t idle_seconds) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
   int v = on ? 1 : 0;
-  if (impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v)) < 0)
+  if (TRACED(impl_, "setsockopt", ep->fd, "SO_KEEPALIVE=" + std::to_string(v), setsockopt(ep->fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v)) < 0)
     return Failed(errno);
   int idle = static_cast<int>(idle_seconds);
   if (on && idle > 0 &&
-      impl_->Traced("setsockopt", ep->fd, setsockopt(ep->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle)) < 0)
+      TRACED(impl_, "setsockopt", ep->fd, "TCP_KEEPIDLE=" + std::to_string(idle), setsockopt(ep->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle)) < 0)
     return Failed(errno);
   return Done();
 }
@@ -385,7 +409,7 @@ void Backend::Close(uint32_t id) {
   bool any = !ep->reads.empty() || !ep->writes.empty();
   impl_->CancelAll(ep->reads);
   impl_->CancelAll(ep->writes);
-  impl_->Traced("close", ep->fd, close(ep->fd));  // also leaves the epoll set
+  TRACED(impl_, "close", ep->fd, std::string(), close(ep->fd));  // also leaves the epoll set
   impl_->endpoints.Remove(id);
   if (any) impl_->poller.Nudge();
 }

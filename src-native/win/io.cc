@@ -39,8 +39,10 @@ std::string Io::Init() {
   return event_ == nullptr ? "CreateEvent failed" : "";
 }
 
-void Io::Trace(uint32_t code, HANDLE h, uint32_t status, const void* in, ULONG in_len) {
-  if (tracer_.On()) tracer_.Nt("NtDeviceIoControlFile", IoctlName(code), code, HandleValue(h), status, in, in_len);
+void Io::Trace(uint32_t code, HANDLE h, uint32_t status, const void* in, ULONG in_len, int64_t start,
+               uint64_t information) {
+  if (tracer_.On())
+    tracer_.Nt("NtDeviceIoControlFile", IoctlName(code), code, HandleValue(h), status, in, in_len, start, information);
 }
 
 uint32_t Io::CreateEndpoint(int family, HANDLE* out) {
@@ -62,11 +64,12 @@ uint32_t Io::CreateEndpoint(int family, HANDLE* out) {
 
   IO_STATUS_BLOCK iosb{};
   HANDLE h = nullptr;
+  int64_t start = tracer_.Start();
   // CreateOptions 0: overlapped I/O, completed through the port.
   uint32_t st = static_cast<uint32_t>(nt::NtCreateFile(&h, GENERIC_READ | GENERIC_WRITE | SYNCHRONIZE, &attr, &iosb,
                                                        nullptr, 0, FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_OPEN_IF,
                                                        0, &ea, sizeof ea));
-  if (tracer_.On()) tracer_.Nt("NtCreateFile", nullptr, 0, HandleValue(h), st, &ea, sizeof ea);
+  if (tracer_.On()) tracer_.Nt("NtCreateFile", nullptr, 0, HandleValue(h), st, &ea, sizeof ea, start);
   if (!nt::Success(st)) return st;
   if (host_is_wine) {
     // Wine drops the EA on device opens; the endpoint stays unconfigured until
@@ -86,14 +89,16 @@ uint32_t Io::CreateEndpoint(int family, HANDLE* out) {
 uint32_t Io::Async(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* out, ULONG out_len, Request* r) {
   r->iosb.Status = static_cast<NTSTATUS>(nt::kPending);
   r->iosb.Information = 0;
+  int64_t start = tracer_.Start();
   uint32_t st = static_cast<uint32_t>(
       nt::NtDeviceIoControlFile(h, nullptr, nullptr, r, &r->iosb, code, const_cast<void*>(in), in_len, out, out_len));
-  Trace(code, h, st, in, in_len);
+  Trace(code, h, st, in, in_len, start, st == nt::kPending ? 0 : r->iosb.Information);
   return st;
 }
 
 uint32_t Io::Sync(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* out, ULONG out_len, ULONG_PTR* info) {
   IO_STATUS_BLOCK iosb{};
+  int64_t start = tracer_.Start();
   uint32_t st = static_cast<uint32_t>(
       nt::NtDeviceIoControlFile(h, event_, nullptr, nullptr, &iosb, code, const_cast<void*>(in), in_len, out, out_len));
   if (st == nt::kPending) {
@@ -102,21 +107,23 @@ uint32_t Io::Sync(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* o
     WaitForSingleObject(event_, INFINITE);
     st = static_cast<uint32_t>(iosb.Status);
   }
-  Trace(code, h, st, in, in_len);
+  Trace(code, h, st, in, in_len, start, iosb.Information);
   if (info != nullptr) *info = iosb.Information;
   return st;
 }
 
 uint32_t Io::Cancel(HANDLE h, Request* r) {
   IO_STATUS_BLOCK iosb{};
+  int64_t start = tracer_.Start();
   uint32_t st = static_cast<uint32_t>(nt::NtCancelIoFileEx(h, r ? &r->iosb : nullptr, &iosb));
-  if (tracer_.On()) tracer_.Nt("NtCancelIoFileEx", nullptr, 0, HandleValue(h), st, nullptr, 0);
+  if (tracer_.On()) tracer_.Nt("NtCancelIoFileEx", nullptr, 0, HandleValue(h), st, nullptr, 0, start);
   return st;
 }
 
 uint32_t Io::Close(HANDLE h) {
+  int64_t start = tracer_.Start();
   uint32_t st = static_cast<uint32_t>(nt::NtClose(h));
-  if (tracer_.On()) tracer_.Nt("NtClose", nullptr, 0, HandleValue(h), st, nullptr, 0);
+  if (tracer_.On()) tracer_.Nt("NtClose", nullptr, 0, HandleValue(h), st, nullptr, 0, start);
   return st;
 }
 

@@ -35,7 +35,8 @@ class Io {
   uint32_t Close(HANDLE h);
 
  private:
-  void Trace(uint32_t code, HANDLE h, uint32_t status, const void* in, ULONG in_len);
+  void Trace(uint32_t code, HANDLE h, uint32_t status, const void* in, ULONG in_len, int64_t start,
+             uint64_t information);
   Tracer& tracer_;
   HANDLE event_ = nullptr;
 };
