@@ -29,7 +29,8 @@
             "src-native/win/dialect.cc",
             "src-native/win/iocp.cc",
             "src-native/win/backend.cc",
-            "src-native/win/ntstatus_map.cc"
+            "src-native/win/ntstatus_map.cc",
+            "src-native/win/tcp_table.cc"
           ],
           "defines": ["WIN32_LEAN_AND_MEAN", "NOMINMAX", "_WIN32_WINNT=0x0A00"],
           "msvs_settings": {

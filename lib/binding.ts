@@ -31,6 +31,8 @@ export interface Native {
   unref(): void;
   errorName(status: number): string;
   handleCount(): number;
+  tcpTable(): Array<{ family: 4 | 6; local: Buffer; localPort: number; remote: Buffer; remotePort: number; state: number; pid: number }> | null;
+  processName(pid: number): string;
   setTrace(fn: ((message: object) => void) | null): void;
   setDialect(name: string): boolean;
   dialect(): string;

@@ -11,6 +11,8 @@ export type { Address } from './address';
 export { AbortError } from './errors';
 export { stats } from './stats';
 export { trace } from './trace';
+export { explainAccess, portHolder, portRanges, tcpTable } from './ports';
+export type { Holder, PortRange, PortRanges, TcpEntry } from './ports';
 export type { TraceMessage } from './trace';
 export type { Stats } from './stats';
 export type { SystemError } from './errors';

@@ -4,6 +4,7 @@ import { Address, readAddress, writeAddress } from './address';
 import { socketClosed } from './errors';
 import { Endpoint, Role, backend, closeWhenUnreachable, counters, openEndpoint, scratch } from './io';
 import { AfdSocket, acceptInto } from './socket';
+import { Holder, explainAccess, portHolder } from './ports';
 import * as check from './validate';
 
 const SHARES = ['unique', 'reuse', 'wildcard', 'exclusive'] as const;
@@ -19,6 +20,20 @@ export interface ListenOptions {
   share?: Share;
   noDelay?: boolean;
   signal?: AbortSignal;
+}
+
+// EADDRINUSE names who holds the port; EACCES says why, where the library
+// can tell. The lookups run on this error path only.
+function explain(err: unknown, port: number): unknown {
+  const e = err as Error & { code?: string; owner?: Holder };
+  if (e.code === 'EADDRINUSE' && port !== 0) {
+    const holder = portHolder(port);
+    e.owner = { pid: holder.pid, name: holder.name };
+    e.message += holder.pid !== null ? ` (held by pid ${holder.pid}, ${holder.name ?? 'unknown name'})` : ` (holder unknown: ${holder.reason})`;
+  } else if (e.code === 'EACCES') {
+    e.message += ` (${explainAccess(port)})`;
+  }
+  return e;
 }
 
 export class AfdListener {
@@ -52,7 +67,7 @@ export class AfdListener {
       return new AfdListener(endpoint, noDelay, bound);
     } catch (err) {
       await endpoint.close();
-      throw err;
+      throw explain(err, port);
     }
   }
 

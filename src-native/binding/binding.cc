@@ -224,6 +224,31 @@ Napi::Value HandleCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Backend::HandleCount());
 }
 
+// tcpTable() -> [{ family, local, localPort, remote, remotePort, state, pid }] or null (Linux)
+Napi::Value TcpTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<TcpRow> rows;
+  if (!Backend::TcpTable(&rows)) return env.Null();
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  auto addr = [&](const SockAddr& a) { return Napi::Buffer<uint8_t>::Copy(env, a.bytes, a.family == 6 ? 16 : 4); };
+  for (size_t i = 0; i < rows.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("family", rows[i].local.family);
+    o.Set("local", addr(rows[i].local));
+    o.Set("localPort", rows[i].local.port);
+    o.Set("remote", addr(rows[i].remote));
+    o.Set("remotePort", rows[i].remote.port);
+    o.Set("state", rows[i].state);
+    o.Set("pid", rows[i].pid);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+Napi::Value ProcessName(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), Backend::ProcessName(U32(info, 0)));
+}
+
 Napi::Value SetTrace(const Napi::CallbackInfo& info) {
   Self(info).tracer.Set(info.Env(), info[0]);
   return info.Env().Undefined();
@@ -266,6 +291,7 @@ Napi::Object RegisterBinding(Napi::Env env, Napi::Object exports) {
       {"cancel", Cancel},       {"close", Close},
       {"ref", Ref},             {"unref", Unref},
       {"errorName", ErrorName}, {"handleCount", HandleCount},
+      {"tcpTable", TcpTable},   {"processName", ProcessName},
       {"setTrace", SetTrace},
       {"setDialect", SetDialect}, {"dialect", Dialect},
   };

@@ -73,6 +73,10 @@ class Backend {
   static const char* ErrorName(int64_t status);
   // The process's open descriptors (Linux) or handles (Windows).
   static double HandleCount();
+  // Windows: the system's TCP table with owning pids, and a process's image
+  // name. Linux reads /proc from JS instead: TcpTable returns false there.
+  static bool TcpTable(std::vector<TcpRow>* out);
+  static std::string ProcessName(uint32_t pid);
   // The status for a bad argument caught in the binding (EINVAL / STATUS_INVALID_PARAMETER).
   static int64_t InvalidArgument();
 

@@ -50,6 +50,15 @@ struct Span {
 };
 constexpr size_t kMaxSpans = 64;  // per send call; the rest goes in the next one
 
+// One row of the system's TCP table (Windows: GetExtendedTcpTable). `state`
+// is MIB_TCP_STATE (2 LISTEN, 5 ESTABLISHED, 11 TIME_WAIT); pid 0 = unknown.
+struct TcpRow {
+  SockAddr local;
+  SockAddr remote;
+  uint32_t state;
+  uint32_t pid;
+};
+
 // How a listener shares its port (the AFD ShareAccess values; Linux maps them).
 enum Share : uint32_t { kShareUnique = 0, kShareReuse = 1, kShareWildcard = 2, kShareExclusive = 3 };
 

@@ -27,6 +27,9 @@ const char* Backend::ErrorName(int64_t status) {
 
 int64_t Backend::InvalidArgument() { return EINVAL; }
 
+bool Backend::TcpTable(std::vector<TcpRow>*) { return false; }
+std::string Backend::ProcessName(uint32_t) { return ""; }
+
 double Backend::HandleCount() {
   DIR* d = opendir("/proc/self/fd");
   if (d == nullptr) return -1;
