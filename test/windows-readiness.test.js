@@ -22,7 +22,7 @@ const AFD_POLL_RECEIVE = 0x1;
 const AFD_POLL_DISCONNECT = 0x8;
 const AFD_POLL_ABORT = 0x10;
 const AFD_POLL_LOCAL_CLOSE = 0x20;
-const AFD_NONBLOCKING_MODE = 0x0D; // AFD_INFORMATION.InformationType
+const AFD_NONBLOCKING_MODE = 2; // AFD_INFORMATION.InformationType (phnt ntafd.h; ReactOS AFD_INFO_BLOCKING_MODE)
 const TDI_RECEIVE_NORMAL = 0x20;
 
 const ioctls = (msgs, name) => msgs.filter((m) => m.syscall === 'NtDeviceIoControlFile' && m.ioctl === name);

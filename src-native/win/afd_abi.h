@@ -211,7 +211,7 @@ struct PollInfo {
 static_assert(sizeof(PollHandleInfo) == 16 && offsetof(PollInfo, Handles) == 16 && sizeof(PollInfo) == 32, "poll");
 
 // ---- SET_INFORMATION: AFD_INFORMATION (msafd's FIONBIO) ----------------------
-constexpr uint32_t kAfdInfoNonBlocking = 0x0D;  // AFD_NONBLOCKING_MODE
+constexpr uint32_t kAfdInfoNonBlocking = 2;  // AFD_NONBLOCKING_MODE (phnt); ReactOS: AFD_INFO_BLOCKING_MODE
 struct Information {
   uint32_t InformationType;
   union {
