@@ -51,11 +51,14 @@ function ports(json) {
   if (json) return console.log(JSON.stringify(r, null, 2));
   const range = (x) => (x ? `${x.first}-${x.last} (${x.last - x.first + 1} ports)` : 'unknown');
   console.log(`ephemeral (dynamic) range: ${range(r.ephemeral.range)}    from ${r.ephemeral.source}`);
-  console.log(`reserved / excluded:       ${r.reserved.ranges.length ? r.reserved.ranges.map(range).join(', ') : 'none'}    from ${r.reserved.source}`);
+  const known = (source) => !source.startsWith('unknown');
+  const reserved = r.reserved.ranges.length ? r.reserved.ranges.map(range).join(', ') : known(r.reserved.source) ? 'none' : 'unknown';
+  console.log(`reserved / excluded:       ${reserved}    from ${r.reserved.source}`);
   if (r.unprivilegedStart) console.log(`unprivileged ports from:   ${r.unprivilegedStart.port ?? 'unknown'}    from ${r.unprivilegedStart.source}`);
   const size = r.ephemeral.range ? r.ephemeral.range.last - r.ephemeral.range.first + 1 : null;
   const share = size ? ` (${((100 * r.inUse.ephemeral) / size).toFixed(2)}% of the range)` : '';
-  console.log(`in use from the range:     ${r.inUse.ephemeral}${share}, ${r.inUse.timeWait} in TIME_WAIT    from ${r.inUse.source}`);
+  if (size === null) console.log('in use from the range:     unknown (the range is not known)');
+  else console.log(`in use from the range:     ${r.inUse.ephemeral}${share}, ${r.inUse.timeWait} in TIME_WAIT    from ${r.inUse.source}`);
 }
 
 // ---------------------------------------------------------------- who
