@@ -71,6 +71,16 @@ for s in check.cjs check.mjs; do
   check "wine node.exe ${NODE_WIN_VERSION} ${s}" afd-wine wine_node "${NODE_WIN_VERSION}" "${s}"
   check "wine node.exe ${NODE_WIN22_VERSION} ${s}" afd-wine wine_node "${NODE_WIN22_VERSION}" "${s}"
 done
+# The CLI from the installed package: npx natively, node.exe under Wine.
+cat > "${app}/cli.cjs" <<'JS'
+const { execFileSync } = require('node:child_process');
+const out = execFileSync(process.execPath, [require('node:path').join(require.resolve('afd-socket/package.json'), '..', 'bin', 'afd-socket.js'), 'experiment', '--json'], { encoding: 'utf8' });
+const { backend, attempts } = JSON.parse(out);
+console.log(attempts.length === 14 && /^EADDRINUSE/.test(attempts[1].result) ? `cli ok ${backend} ` : `cli FAILED ${out}`);
+JS
+check "npx afd-socket --help" '' bash -c "cd '${app}' && npx --no-install afd-socket --help | grep -q 'experiment \[--port N\]' && echo 'ok  npx'"
+check "cli experiment, node $(node --version)" linux bash -c "cd '${app}' && node cli.cjs"
+check "cli experiment, wine node.exe ${NODE_WIN_VERSION}" afd-wine wine_node "${NODE_WIN_VERSION}" cli.cjs
 stop_wineserver
 echo "package: ${passed} passed, ${failed} failed"
 [ "${failed}" -eq 0 ]
