@@ -11,7 +11,7 @@ const override = process.env.AFD_SOCKET_ADDON;
 export const enum State { Done = 0, Pending = 1, Failed = 2 }
 
 export interface Native {
-  init(onBatch: (results: Float64Array) => void, slot: Float64Array, scratch: Uint8Array): string;
+  init(onBatch: (results: Float64Array, length: number) => void, slot: Float64Array, scratch: Uint8Array): string;
   open(family: 4 | 6): State;
   bind(ep: number, share: number): State;
   listen(ep: number, backlog: number): State;

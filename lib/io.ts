@@ -90,10 +90,10 @@ function addRef(n: number): void {
   else if (before > 0 && activeRefs === 0) native.unref();
 }
 
-function onBatch(results: Float64Array): void {
+function onBatch(results: Float64Array, length: number): void {
   counters.wakeups++;
-  counters.completions += results.length / 4;
-  for (let i = 0; i < results.length; i += 4) {
+  counters.completions += length / 4;
+  for (let i = 0; i < length; i += 4) {
     const id = results[i];
     const p = parked[id];
     if (p === undefined) continue;

@@ -1,5 +1,6 @@
 // JS <-> core. Argument shapes are checked in lib/ before anything gets here;
 // this file only converts values and never calls the OS itself.
+#include <algorithm>
 #include <cstring>
 
 #include "instance.h"
@@ -45,8 +46,26 @@ void DeliverBatch(Instance& self, Napi::Env env, std::vector<Completion>& raw) {
   if (self.settled.empty() || self.on_batch.IsEmpty()) return;
   Napi::HandleScope scope(env);
   size_t n = self.settled.size();
-  Napi::Float64Array out = Napi::Float64Array::New(env, n * 4);
-  double* d = out.Data();
+  // One results array, reused while it is big enough: no allocation per batch.
+  // (JS reads it synchronously in onBatch; no batch is delivered inside another.)
+  // Raw napi here: in a worker being terminated these calls fail, and must
+  // fail quietly rather than throw from inside the event loop.
+  if (self.batch_ref.IsEmpty() || self.batch_cap < n * 4) {
+    napi_value ab = nullptr, ta = nullptr;
+    size_t cap = std::max<size_t>(n * 4, 1024);
+    if (napi_create_arraybuffer(env, cap * sizeof(double), nullptr, &ab) != napi_ok ||
+        napi_create_typedarray(env, napi_float64_array, cap, ab, 0, &ta) != napi_ok)
+      return;
+    self.batch_ref = Napi::Persistent(Napi::Float64Array(env, ta));
+    self.batch_cap = cap;
+  }
+  napi_value array = nullptr;
+  void* data = nullptr;
+  if (napi_get_reference_value(env, self.batch_ref, &array) != napi_ok || array == nullptr ||
+      napi_get_typedarray_info(env, array, nullptr, nullptr, &data, nullptr, nullptr) != napi_ok || data == nullptr)
+    return;
+  Napi::Value out(env, array);
+  double* d = static_cast<double*>(data);
   for (size_t i = 0; i < n; i++) {
     const Settled& s = self.settled[i];
     d[i * 4 + 0] = s.request;
@@ -54,7 +73,20 @@ void DeliverBatch(Instance& self, Napi::Env env, std::vector<Completion>& raw) {
     d[i * 4 + 2] = static_cast<double>(s.status);
     d[i * 4 + 3] = s.value;
   }
-  self.on_batch.Call({out});
+  napi_value length = nullptr, fn = nullptr, recv = nullptr;
+  if (napi_create_double(env, static_cast<double>(n * 4), &length) != napi_ok ||
+      napi_get_reference_value(env, self.on_batch, &fn) != napi_ok || fn == nullptr ||
+      napi_get_undefined(env, &recv) != napi_ok)
+    return;
+  napi_value args[2] = {out, length};
+  if (napi_call_function(env, recv, fn, 2, args, nullptr) == napi_ok) return;
+  // A JS exception goes to 'uncaughtException', as from any callback; a
+  // terminating worker has none to report.
+  napi_value error = nullptr;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+      napi_get_and_clear_last_exception(env, &error) == napi_ok && error != nullptr)
+    napi_fatal_exception(env, error);
 }
 
 // init(onBatch, slot: Float64Array(2), scratch: Uint8Array(32)) -> backend name

@@ -19,13 +19,15 @@ struct Instance {
   bool started = false;
 
   // JS side of the bridge, installed by init().
-  Napi::FunctionReference on_batch;       // (results: Float64Array) => void
+  Napi::FunctionReference on_batch;       // (results: Float64Array, length: number) => void
   Napi::Reference<Napi::Float64Array> slot_ref;  // [status, value] of an inline outcome
   double* slot = nullptr;
   Napi::Reference<Napi::Uint8Array> scratch_ref;  // one address in and out (see address.ts)
   uint8_t* scratch = nullptr;
 
   std::vector<Settled> settled;  // reused for every batch
+  Napi::Reference<Napi::Float64Array> batch_ref;  // [request, state, status, value] x n, reused
+  size_t batch_cap = 0;
 
   void Stop();
 };
