@@ -106,15 +106,17 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 async function startServer(name) {
-  const file = name === 'epoll' ? buildC('epoll-echo', 'servers/epoll.c') : path.join(__dirname, 'servers', `${name}.js`);
+  const file = name === 'epoll' ? buildC('epoll-echo', 'servers/epoll.c')
+    : path.join(__dirname, 'servers', name.startsWith('net-') ? 'net.js' : `${name}.js`);
+  const args = name.startsWith('net-') ? [name.slice(4)] : []; // net-pipe, net-data: net.js pipe|data
   let cmd;
   let out;
   if (name === 'epoll') cmd = [file];
-  else if (!WINE) cmd = [process.execPath, '--expose-gc', file];
+  else if (!WINE) cmd = [process.execPath, '--expose-gc', file, ...args];
   else {
     out = path.join(CACHE, `server-${name}-${process.pid}.json`);
     fs.rmSync(out, { force: true });
-    cmd = [wine.bin, wine.node, '--expose-gc', path.relative(ROOT, file), '--out', out];
+    cmd = [wine.bin, wine.node, '--expose-gc', path.relative(ROOT, file), ...args, '--out', out];
   }
   // node.exe under Wine needs files for stdout and stderr, never pipes.
   const err = out ? fs.openSync(`${out}.stderr`, 'w') : 'inherit';

@@ -52,41 +52,40 @@ bool Table(ULONG family, std::string* buf) {
 
 uint16_t Port(uint32_t p) { return static_cast<uint16_t>(((p & 0xff) << 8) | ((p >> 8) & 0xff)); }
 
+// Addresses of both row kinds, as bytes.
+const void* LocalAddr(const Row4& r) { return &r.local_addr; }
+const void* RemoteAddr(const Row4& r) { return &r.remote_addr; }
+const void* LocalAddr(const Row6& r) { return r.local_addr; }
+const void* RemoteAddr(const Row6& r) { return r.remote_addr; }
+
+// Appends the rows of one table (a DWORD count, then the rows).
+template <typename Row>
+void Append(const std::string& buf, uint8_t family, std::vector<TcpRow>* out) {
+  DWORD n = 0;
+  std::memcpy(&n, buf.data(), sizeof n);
+  size_t len = family == 6 ? 16 : 4;
+  for (DWORD i = 0; i < n; i++) {
+    Row r;
+    std::memcpy(&r, buf.data() + sizeof(DWORD) + i * sizeof(Row), sizeof r);
+    TcpRow row{};
+    row.local.family = row.remote.family = family;
+    std::memcpy(row.local.bytes, LocalAddr(r), len);
+    std::memcpy(row.remote.bytes, RemoteAddr(r), len);
+    row.local.port = Port(r.local_port);
+    row.remote.port = Port(r.remote_port);
+    row.state = r.state;
+    row.pid = r.pid;
+    out->push_back(row);
+  }
+}
+
 }  // namespace
 
 bool Backend::TcpTable(std::vector<TcpRow>* out) {
   std::string buf;
   if (!Table(kAfInet, &buf)) return false;
-  DWORD n = 0;
-  std::memcpy(&n, buf.data(), sizeof n);
-  for (DWORD i = 0; i < n; i++) {
-    Row4 r;
-    std::memcpy(&r, buf.data() + sizeof(DWORD) + i * sizeof(Row4), sizeof r);
-    TcpRow row{};
-    row.local.family = row.remote.family = 4;
-    std::memcpy(row.local.bytes, &r.local_addr, 4);
-    std::memcpy(row.remote.bytes, &r.remote_addr, 4);
-    row.local.port = Port(r.local_port);
-    row.remote.port = Port(r.remote_port);
-    row.state = r.state;
-    row.pid = r.pid;
-    out->push_back(row);
-  }
-  if (!Table(kAfInet6, &buf)) return true;
-  std::memcpy(&n, buf.data(), sizeof n);
-  for (DWORD i = 0; i < n; i++) {
-    Row6 r;
-    std::memcpy(&r, buf.data() + sizeof(DWORD) + i * sizeof(Row6), sizeof r);
-    TcpRow row{};
-    row.local.family = row.remote.family = 6;
-    std::memcpy(row.local.bytes, r.local_addr, 16);
-    std::memcpy(row.remote.bytes, r.remote_addr, 16);
-    row.local.port = Port(r.local_port);
-    row.remote.port = Port(r.remote_port);
-    row.state = r.state;
-    row.pid = r.pid;
-    out->push_back(row);
-  }
+  Append<Row4>(buf, 4, out);
+  if (Table(kAfInet6, &buf)) Append<Row6>(buf, 6, out);
   return true;
 }
 
