@@ -20,7 +20,7 @@ export async function render(results) {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `afd-socket vs net.createServer${results.wine ? ' (servers under Wine)' : ''}: throughput, net = 1`,
-      subtitle: `${m.cpu}, ${m.cores} cores, ${m.kernel}, node ${m.node}; medians of ${results.rounds} rounds, bars show min-max`,
+      subtitle: `${m.cpu}, ${m.cores} cores, ${m.kernel}, node ${m.node}; median of ${results.rounds} round${results.rounds === 1 ? '' : 's'}, lines show min-max`,
     },
     width: 520, height: 260,
     data: { values },

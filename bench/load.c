@@ -5,8 +5,8 @@
 //   load pump     PORT CONNS SECONDS   64 KiB writes, echo read back; MB/s
 //   load conn     PORT CONNS SECONDS   connect, 1 byte, its echo, close with RST; connections/s
 //   load http     PORT CONNS SECONDS   HTTP/1.1 keep-alive GETs, one in flight per connection
-//   load idle     PORT CONNS SECONDS   open CONNS connections, print "ready", hold them
-//                                      until stdin closes or SECONDS pass
+//   load idle     PORT CONNS SECONDS   open CONNS connections, print {"ready":CONNS}, hold
+//                                      them until a line or EOF on stdin, or SECONDS pass
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -201,10 +201,10 @@ static int run_conn(int n, double seconds) {
     fds[i] = open_conn(1);
     watch(fds[i], EPOLLOUT | EPOLLIN, i, EPOLL_CTL_ADD);
   }
-  long done = 0;
+  long done = 0, failed = 0;  // failed: refused or reset before the echo
   double t0 = now(), end = t0 + seconds;
   struct epoll_event ev[256];
-  while (done < MAX_OPS && now() < end) {
+  while (done + failed < MAX_OPS && now() < end) {
     int k = epoll_wait(ep, ev, 256, 100);
     for (int j = 0; j < k; j++) {
       int i = ev[j].data.u64, fd = fds[i];
@@ -222,6 +222,7 @@ static int run_conn(int n, double seconds) {
       }
       if (finished != 0) {
         if (finished > 0) done++;
+        else failed++;
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         close(fd);  // also leaves the epoll set
         fds[i] = open_conn(1);
@@ -231,25 +232,52 @@ static int run_conn(int n, double seconds) {
     }
   }
   double elapsed = now() - t0;
-  printf("{\"ops\":%ld,\"seconds\":%.3f,\"perSecond\":%.1f}\n", done, elapsed, done / elapsed);
+  printf("{\"ops\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"perSecond\":%.1f}\n", done, failed, elapsed, done / elapsed);
   return 0;
 }
 
 // ---- idle: hold CONNS connections open ----------------------------------
+// Connects with at most 256 handshakes in flight, all within SECONDS; then
+// holds them until a line or EOF on stdin (or SECONDS more, or a signal).
 static int run_idle(int n, double seconds) {
-  for (int i = 0; i < n; i++) {
-    int fd = open_conn(0);
-    (void)fd;  // held until exit
+  int* fds = calloc(n, sizeof *fds);
+  int started = 0, connected = 0;
+  double end = now() + seconds;
+  struct epoll_event ev[256];
+  while (connected < n) {
+    if (now() >= end) {
+      fprintf(stderr, "load: idle: only %d of %d connections made in %.0f s\n", connected, n, seconds);
+      return 1;
+    }
+    for (; started < n && started - connected < 256; started++) {
+      fds[started] = open_conn(1);
+      watch(fds[started], EPOLLOUT, started, EPOLL_CTL_ADD);
+    }
+    int k = epoll_wait(ep, ev, 256, 100);
+    for (int j = 0; j < k; j++) {
+      int fd = fds[ev[j].data.u64], err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0) {
+        errno = err;
+        die("idle connect");
+      }
+      epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);  // held, no longer watched
+      connected++;
+    }
   }
   printf("{\"ready\":%d}\n", n);
   fflush(stdout);
   struct pollfd in = {.fd = 0, .events = POLLIN};
-  double end = now() + seconds;
+  end = now() + seconds;
   while (now() < end) {
-    if (poll(&in, 1, 200) > 0) {
-      char b[64];
-      if (read(0, b, sizeof b) <= 0) break;  // stdin closed: done
-    }
+    if (poll(&in, 1, 200) > 0) break;  // a line, or stdin closed: done
+  }
+  // Close with RST: no TIME_WAIT left behind for every idle connection.
+  struct linger lg = {1, 0};
+  for (int i = 0; i < n; i++) {
+    setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fds[i]);
   }
   return 0;
 }
