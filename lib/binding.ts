@@ -21,6 +21,7 @@ export interface Native {
   send(ep: number, data: Uint8Array, offset: number, req: number): State;
   sendv(ep: number, chunks: Uint8Array[], first: number, offset: number, req: number): State;
   shutdown(ep: number, req: number): State;
+  peek(ep: number): State;
   setNoDelay(ep: number, on: boolean): State;
   setKeepAlive(ep: number, on: boolean, idleSeconds: number): State;
   localAddress(ep: number): State;

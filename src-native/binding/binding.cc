@@ -202,6 +202,11 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return Report(info, self, self.backend.Shutdown(U32(info, 0), U32(info, 1)));
 }
 
+Napi::Value Peek(const Napi::CallbackInfo& info) {
+  Instance& self = Self(info);
+  return Report(info, self, self.backend.Peek(U32(info, 0)));
+}
+
 Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
   return Report(info, self, self.backend.SetNoDelay(U32(info, 0), info[1].ToBoolean().Value()));
@@ -317,7 +322,8 @@ Napi::Object RegisterBinding(Napi::Env env, Napi::Object exports) {
       {"accept", Accept},       {"connect", Connect},
       {"recv", Recv},           {"send", Send},
       {"sendv", Sendv},
-      {"shutdown", Shutdown},   {"setNoDelay", SetNoDelay},
+      {"shutdown", Shutdown},   {"peek", Peek},
+      {"setNoDelay", SetNoDelay},
       {"setKeepAlive", SetKeepAlive},
       {"localAddress", LocalAddress}, {"remoteAddress", RemoteAddress},
       {"cancel", Cancel},       {"close", Close},

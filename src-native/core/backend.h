@@ -52,6 +52,10 @@ class Backend {
   // (nothing taken).
   Outcome Send(uint32_t ep, const Span* spans, size_t count, uint32_t request);
   Outcome Shutdown(uint32_t ep, uint32_t request);  // send side
+  // A 1-byte peek receive that consumes nothing and never waits: value 1 when
+  // a byte is there, 0 at EOF; or kFailed with the would-block status (or the
+  // pend, cancelled) the kernel answered. For `afd-socket doctor`.
+  Outcome Peek(uint32_t ep);
   Outcome SetNoDelay(uint32_t ep, bool on);
   Outcome SetKeepAlive(uint32_t ep, bool on, uint32_t idle_seconds);  // 0: the system's idle time
   Outcome LocalAddress(uint32_t ep, SockAddr* out);

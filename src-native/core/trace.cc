@@ -25,9 +25,8 @@ double Tracer::Micros(int64_t start) const {
   return static_cast<double>(Start() - start) / 1000.0;
 }
 
-void Tracer::Nt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
-                const void* input, size_t input_len, int64_t start, uint64_t information) {
-  if (!On()) return;
+void Tracer::PublishNt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
+                       const void* input, size_t input_len, int64_t start, uint64_t information, bool resumed) {
   Napi::HandleScope scope(env_);
   Napi::Object m = Napi::Object::New(env_);
   m.Set("syscall", syscall);
@@ -41,6 +40,7 @@ void Tracer::Nt(const char* syscall, const char* ioctl, uint32_t code, uint64_t 
     m.Set("input", Napi::Buffer<uint8_t>::New(env_, 0));
   m.Set("information", Napi::Number::New(env_, static_cast<double>(information)));
   m.Set("us", Napi::Number::New(env_, Micros(start)));
+  if (resumed) m.Set("resumed", Napi::Boolean::New(env_, true));
   Publish(m);
 }
 

@@ -27,13 +27,24 @@ class Tracer {
 
   // Windows: { syscall, ioctl, code, handle, status, input, information, us }
   void Nt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
-          const void* input, size_t input_len, int64_t start, uint64_t information = 0);
+          const void* input, size_t input_len, int64_t start, uint64_t information = 0) {
+    if (On()) PublishNt(syscall, ioctl, code, handle, status, input, input_len, start, information, false);
+  }
+  // The completion of a call that returned STATUS_PENDING: the same fields as
+  // the call's own message, its final status and information, and
+  // `resumed: true` (strace's "<... resumed>"). `us` counts from the issue.
+  void Resumed(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
+               const void* input, size_t input_len, int64_t start, uint64_t information) {
+    if (On()) PublishNt(syscall, ioctl, code, handle, status, input, input_len, start, information, true);
+  }
   // Linux: { syscall, fd, result, errno, detail, us }; detail: the decoded
   // arguments ("127.0.0.1:8080", "backlog=511", "len=65536", "TCP_NODELAY=1").
   void Posix(const char* syscall, int fd, int64_t result, int err, const std::string& detail, int64_t start);
 
  private:
   void Publish(Napi::Object message);
+  void PublishNt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
+                 const void* input, size_t input_len, int64_t start, uint64_t information, bool resumed);
   double Micros(int64_t start) const;
   Napi::Env env_ = Napi::Env(nullptr);
   Napi::FunctionReference fn_;

@@ -342,6 +342,14 @@ Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t req
   return Pending();
 }
 
+Outcome Backend::Peek(uint32_t id) {
+  Endpoint* ep = impl_->Get(id);
+  if (ep == nullptr) return Failed(EBADF);
+  uint8_t byte = 0;
+  ssize_t n = TRACED(impl_, "recv", ep->fd, std::string("len=1 MSG_PEEK"), recv(ep->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT));
+  return n < 0 ? Failed(errno) : Done(static_cast<double>(n));
+}
+
 Outcome Backend::Shutdown(uint32_t id, uint32_t) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);

@@ -174,6 +174,7 @@ struct WsaBuf {
 };
 constexpr uint32_t kAfdNoFastIo = 0x1, kAfdOverlapped = 0x2;
 constexpr uint32_t kTdiReceiveNormal = 0x20;
+constexpr uint32_t kTdiReceivePeek = 0x80;  // TDI_RECEIVE_PEEK: the bytes stay queued
 constexpr uint32_t kTdiSendNormal = 0;
 struct SendRecvInfo {
   WsaBuf* BufferArray;

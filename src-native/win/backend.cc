@@ -344,6 +344,19 @@ Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t req
   return Failed(nt::kDeviceNotReady);
 }
 
+Outcome Backend::Peek(uint32_t id) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  uint8_t byte = 0;
+  afd::WsaBuf buf{1, &byte};
+  afd::SendRecvInfo info{&buf, 1, 0, afd::kTdiReceiveNormal | afd::kTdiReceivePeek};
+  ULONG_PTR n = 0;
+  bool pended = false;
+  uint32_t st = impl_->io.Inline(ep->h, afd::IOCTL_AFD_RECEIVE, &info, sizeof info, &n, &pended);
+  if (pended) return Failed(nt::kPending);  // it pended (and was cancelled): the endpoint is not non-blocking
+  return nt::Success(st) ? Done(static_cast<double>(n)) : Failed(st);
+}
+
 Outcome Backend::Shutdown(uint32_t id, uint32_t request) {
   if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
   return impl_->Submit(impl_->NewRequest(id, request, Op::kShutdown));

@@ -26,6 +26,8 @@ const char* IoctlName(uint32_t code) {
   }
 }
 
+constexpr DWORD kCancelWaitMs = 2000;
+
 uint64_t HandleValue(HANDLE h) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(h)); }
 
 }  // namespace
@@ -108,6 +110,34 @@ uint32_t Io::Sync(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* o
     st = static_cast<uint32_t>(iosb.Status);
   }
   Trace(code, h, st, in, in_len, start, iosb.Information);
+  if (info != nullptr) *info = iosb.Information;
+  return st;
+}
+
+uint32_t Io::Inline(HANDLE h, uint32_t code, const void* in, ULONG in_len, ULONG_PTR* info, bool* pended) {
+  IO_STATUS_BLOCK iosb{};
+  int64_t start = tracer_.Start();
+  uint32_t st = static_cast<uint32_t>(
+      nt::NtDeviceIoControlFile(h, event_, nullptr, nullptr, &iosb, code, const_cast<void*>(in), in_len, nullptr, 0));
+  *pended = st == nt::kPending;
+  if (*pended) {
+    Trace(code, h, st, in, in_len, start, 0);
+    IO_STATUS_BLOCK cancel{};
+    int64_t cstart = tracer_.Start();
+    uint32_t cst = static_cast<uint32_t>(nt::NtCancelIoFileEx(h, &iosb, &cancel));
+    if (tracer_.On()) tracer_.Nt("NtCancelIoFileEx", nullptr, 0, HandleValue(h), cst, nullptr, 0, cstart);
+    // A cancelled AFD receive or send completes at once. The bound only
+    // decides when to say so: until the call completes, the kernel owns
+    // `iosb` and the caller's buffers, so this thread may not return before.
+    if (WaitForSingleObject(event_, kCancelWaitMs) == WAIT_TIMEOUT) {
+      if (tracer_.On()) tracer_.Nt("WaitForSingleObject", nullptr, 0, HandleValue(h), 0x102 /* STATUS_TIMEOUT */, nullptr, 0, cstart);
+      WaitForSingleObject(event_, INFINITE);
+    }
+    st = static_cast<uint32_t>(iosb.Status);
+    if (tracer_.On()) tracer_.Resumed("NtDeviceIoControlFile", IoctlName(code), code, HandleValue(h), st, in, in_len, start, iosb.Information);
+  } else {
+    Trace(code, h, st, in, in_len, start, iosb.Information);
+  }
   if (info != nullptr) *info = iosb.Information;
   return st;
 }

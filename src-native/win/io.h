@@ -31,6 +31,13 @@ class Io {
   // no packet is queued; waits on a private event if the driver pends.
   uint32_t Sync(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* out, ULONG out_len,
                 ULONG_PTR* info = nullptr);
+  // A data call that must not wait (receive, send, peek on a non-blocking
+  // endpoint): like Sync, but a call the driver pends anyway is cancelled at
+  // once (NtCancelIoFileEx with its own IO_STATUS_BLOCK) and awaited, so the
+  // caller's memory is free again when this returns. *pended says it
+  // happened; the status and *info are the cancelled call's own, so bytes it
+  // moved before the cancel are reported, not lost.
+  uint32_t Inline(HANDLE h, uint32_t code, const void* in, ULONG in_len, ULONG_PTR* info, bool* pended);
   uint32_t Cancel(HANDLE h, Request* r);  // r == nullptr: everything on h
   uint32_t Close(HANDLE h);
 

@@ -31,7 +31,9 @@ std::string Iocp::Start(CompletionQueue* queue) {
 
 bool Iocp::Associate(HANDLE h) {
   if (CreateIoCompletionPort(h, port_, kEndpointKey, 0) == nullptr) return false;
-  return SetFileCompletionNotificationModes(h, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS) != FALSE;
+  // Skip-on-success, and no signalling of the handle's own event (nobody
+  // waits on it), as libuv, wepoll and mio set it.
+  return SetFileCompletionNotificationModes(h, FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE) != FALSE;
 }
 
 void Iocp::Run() {

@@ -18,6 +18,9 @@
 #ifndef FILE_SKIP_COMPLETION_PORT_ON_SUCCESS
 #define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 0x1
 #endif
+#ifndef FILE_SKIP_SET_EVENT_ON_HANDLE
+#define FILE_SKIP_SET_EVENT_ON_HANDLE 0x2
+#endif
 
 namespace afdsock {
 namespace nt {
