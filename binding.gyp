@@ -29,6 +29,8 @@
             "src-native/win/dialect.cc",
             "src-native/win/iocp.cc",
             "src-native/win/backend.cc",
+            "src-native/win/poll_state.cc",
+            "src-native/win/fallback.cc",
             "src-native/win/ntstatus_map.cc",
             "src-native/win/tcp_table.cc"
           ],

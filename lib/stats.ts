@@ -20,7 +20,7 @@ export interface Stats {
   readBufferBytes: number;
   /** setNoDelay() calls the kernel refused; like node:net they do not throw (each is also in the trace). */
   noDelayFailures: number;
-  /** Stream setKeepAlive() calls that failed (the AFD backends do not have it yet). */
+  /** Stream setKeepAlive() calls the kernel refused (they do not throw, as in node:net). */
   keepAliveFailures: number;
   /**
    * The process's open descriptors (Linux) or handles (Windows,

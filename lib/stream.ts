@@ -18,8 +18,6 @@ export interface StreamOptions {
   allowHalfOpen?: boolean;
 }
 
-let keepAliveWarned = false;
-
 export class AfdStream extends Duplex {
   /** The socket underneath. */
   readonly socket: AfdSocket;
@@ -161,22 +159,18 @@ export class AfdStream extends Duplex {
   }
 
   /**
-   * SO_KEEPALIVE with the idle time in ms (rounded to seconds). Linux only so
-   * far: on the AFD backends it is not built yet, which a one-time warning
-   * says (and stats().keepAliveFailures counts).
+   * SO_KEEPALIVE with the idle time in ms (rounded to seconds), as
+   * net.Socket: a refusal does not throw (stats().keepAliveFailures counts
+   * it). Real Windows: SO_KEEPALIVE and TCP_KEEPALIVE through
+   * IOCTL_AFD_TRANSPORT_IOCTL. Wine 8.0: SO_KEEPALIVE only (it has no IOCTL
+   * for the idle time).
    */
   setKeepAlive(enable = false, initialDelay = 0): this {
     const ep = this.socket.endpoint;
     if (ep.closed) return this;
     traceSync();
     const state = native.setKeepAlive(ep.ep, enable, Math.max(0, Math.floor(initialDelay / 1000)));
-    if (state === State.Failed) {
-      counters.keepAliveFailures++;
-      if (!keepAliveWarned && backend !== 'linux') {
-        keepAliveWarned = true;
-        process.emitWarning('afd-socket: setKeepAlive() is not implemented on the AFD backend yet', 'AfdSocketWarning');
-      }
-    }
+    if (state === State.Failed) counters.keepAliveFailures++;
     return this;
   }
 

@@ -309,7 +309,7 @@ if (process.platform === 'win32') {
       } finally {
         trace.stop();
       }
-      const connects = trace.messages.filter((m) => /^IOCTL_AFD_(WINE_)?CONNECT$/.test(m.ioctl || ''));
+      const connects = trace.messages.filter((m) => !m.resumed && /^IOCTL_AFD_(WINE_)?CONNECT$/.test(m.ioctl || ''));
       const clientHandle = onlyOne(connects, 'connect IOCTL').handle;
       internal.setDialect('windows');
       return { ...pair, clientHandle };

@@ -88,8 +88,11 @@ class Backend {
   bool SetDialect(const std::string& name);
   std::string Dialect() const;
 
- private:
+  // Each platform's own state (opaque here; public so that a platform's
+  // helpers in other files can name it).
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

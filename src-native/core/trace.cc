@@ -26,7 +26,8 @@ double Tracer::Micros(int64_t start) const {
 }
 
 void Tracer::PublishNt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
-                       const void* input, size_t input_len, int64_t start, uint64_t information, bool resumed) {
+                       const void* input, size_t input_len, int64_t start, uint64_t information, bool resumed,
+                       const void* output, size_t output_len) {
   Napi::HandleScope scope(env_);
   Napi::Object m = Napi::Object::New(env_);
   m.Set("syscall", syscall);
@@ -41,6 +42,8 @@ void Tracer::PublishNt(const char* syscall, const char* ioctl, uint32_t code, ui
   m.Set("information", Napi::Number::New(env_, static_cast<double>(information)));
   m.Set("us", Napi::Number::New(env_, Micros(start)));
   if (resumed) m.Set("resumed", Napi::Boolean::New(env_, true));
+  if (output != nullptr && output_len > 0)
+    m.Set("output", Napi::Buffer<uint8_t>::Copy(env_, static_cast<const uint8_t*>(output), output_len));
   Publish(m);
 }
 

@@ -31,11 +31,13 @@ class Tracer {
     if (On()) PublishNt(syscall, ioctl, code, handle, status, input, input_len, start, information, false);
   }
   // The completion of a call that returned STATUS_PENDING: the same fields as
-  // the call's own message, its final status and information, and
-  // `resumed: true` (strace's "<... resumed>"). `us` counts from the issue.
+  // the call's own message, its final status and information, `resumed:
+  // true` (strace's "<... resumed>"), and the output buffer where the call
+  // has one (a poll's events). `us` counts from the issue.
   void Resumed(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
-               const void* input, size_t input_len, int64_t start, uint64_t information) {
-    if (On()) PublishNt(syscall, ioctl, code, handle, status, input, input_len, start, information, true);
+               const void* input, size_t input_len, int64_t start, uint64_t information,
+               const void* output = nullptr, size_t output_len = 0) {
+    if (On()) PublishNt(syscall, ioctl, code, handle, status, input, input_len, start, information, true, output, output_len);
   }
   // Linux: { syscall, fd, result, errno, detail, us }; detail: the decoded
   // arguments ("127.0.0.1:8080", "backlog=511", "len=65536", "TCP_NODELAY=1").
@@ -44,7 +46,8 @@ class Tracer {
  private:
   void Publish(Napi::Object message);
   void PublishNt(const char* syscall, const char* ioctl, uint32_t code, uint64_t handle, uint32_t status,
-                 const void* input, size_t input_len, int64_t start, uint64_t information, bool resumed);
+                 const void* input, size_t input_len, int64_t start, uint64_t information, bool resumed,
+                 const void* output = nullptr, size_t output_len = 0);
   double Micros(int64_t start) const;
   Napi::Env env_ = Napi::Env(nullptr);
   Napi::FunctionReference fn_;

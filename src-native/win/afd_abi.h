@@ -51,12 +51,13 @@ constexpr uint32_t IOCTL_AFD_WINE_SHUTDOWN = WineCode(204);         // 0x120330
 constexpr uint32_t IOCTL_AFD_WINE_SENDMSG = WineCode(206);          // 0x120338
 constexpr uint32_t IOCTL_AFD_WINE_FIONBIO = WineCode(209);          // 0x120344
 constexpr uint32_t IOCTL_AFD_WINE_GETPEERNAME = WineCode(216);      // 0x120360
+constexpr uint32_t IOCTL_AFD_WINE_SET_SO_KEEPALIVE = WineCode(224);  // 0x120380
 constexpr uint32_t IOCTL_AFD_WINE_SET_TCP_NODELAY = 0x120474;       // as listed in Wine 8.0 afd.h
 
 static_assert(IOCTL_AFD_WINE_CREATE == 0x120320 && IOCTL_AFD_WINE_ACCEPT == 0x120324, "codes");
 static_assert(IOCTL_AFD_WINE_CONNECT == 0x12032C && IOCTL_AFD_WINE_SHUTDOWN == 0x120330, "codes");
 static_assert(IOCTL_AFD_WINE_SENDMSG == 0x120338 && IOCTL_AFD_WINE_GETPEERNAME == 0x120360, "codes");
-static_assert(IOCTL_AFD_WINE_FIONBIO == 0x120344, "codes");
+static_assert(IOCTL_AFD_WINE_FIONBIO == 0x120344 && IOCTL_AFD_WINE_SET_SO_KEEPALIVE == 0x120380, "codes");
 
 // The name of a code, for traces.
 const char* IoctlName(uint32_t code);
@@ -226,6 +227,10 @@ static_assert(offsetof(Information, Information) == 8 && sizeof(Information) == 
 // ---- TRANSPORT_IOCTL (setsockopt on a TLI endpoint): AFD_TL_IO_CONTROL_INFO --
 constexpr uint32_t kTlSetSockOpt = 1, kTlGetSockOpt = 2;
 constexpr uint32_t kTcpNoDelay = 1;
+constexpr uint32_t kTcpKeepAlive = 3;  // TCP_KEEPALIVE (ws2ipdef.h): idle seconds before the first probe
+constexpr uint32_t kSolSocket = 0xFFFF;
+constexpr uint32_t kSoKeepAlive = 0x0008;
+constexpr uint32_t kSoReuseUnicastPort = 0x3007;  // SO_REUSE_UNICASTPORT
 struct TlIoControlInfo {
   uint32_t Type;
   uint32_t Level;

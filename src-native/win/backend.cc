@@ -1,193 +1,204 @@
 // The Windows platform layer: AFD endpoints driven by NtDeviceIoControlFile on
 // one completion port per environment. Dialect points (connect, accept, send,
-// non-blocking mode, shutdown, TCP_NODELAY) go through dialect.cc; the rest is
-// one path.
+// non-blocking mode, shutdown, socket options) go through dialect.cc; the
+// rest is one path.
 //
-// Data moves inline only. A connected endpoint is made non-blocking, so a
-// receive or send issued without AFD_OVERLAPPED either moves bytes at once or
-// fails with STATUS_DEVICE_NOT_READY; it never pends with a pointer to JS
-// memory. Waiting for data or room is an IOCTL_AFD_POLL on the endpoint, with
-// its buffers in the request record (the zero-byte-read idea, as libuv and
-// wepoll use it).
-#include <memory>
-#include <unordered_map>
-#include <unordered_set>
-
-#include "../core/backend.h"
-#include "../core/id_table.h"
-#include "dialect.h"
-#include "iocp.h"
-#include "io.h"
+// Data moves inline. A connected endpoint is made non-blocking, so a receive
+// or send issued without AFD_OVERLAPPED moves bytes at once or answers a
+// would-block status. Waiting for data or room is the endpoint's one
+// IOCTL_AFD_POLL (poll_state.h), with its buffers in a request record.
+//
+// Hedged: should a data call pend all the same (non-blocking mode did not
+// take; Wine's test_recv shows a receive without AFD_OVERLAPPED does pend on
+// a blocking endpoint), Io::Inline cancels and awaits it, any bytes it moved
+// count, and the endpoint goes over to the fallback path (fallback.cc).
+#include "backend_impl.h"
 
 namespace afdsock {
 
-namespace {
-
+using win::Endpoint;
 using win::Op;
 using win::Request;
 
-struct Endpoint {
-  HANDLE h = nullptr;
-  int family = 4;
-  bool closed = false;
-  uint32_t pending = 0;  // requests the kernel still owns
-  afd::Sockaddr peer{};
-  bool has_peer = false;
-  // A poll reported AFD_POLL_ABORT: the reset, reported by the next receive
-  // that would otherwise read end of stream (Wine's poll clears the socket
-  // error, so its receive then reads 0 bytes).
-  uint32_t reset = 0;
-};
+namespace {
 
-}  // namespace
+// The endpoint's side of PollState::Kernel: polls issued on its handle.
+struct PollKernel : win::PollState::Kernel {
+  PollKernel(Backend::Impl& m, uint32_t id) : m(m), id(id) {}
+  Backend::Impl& m;
+  uint32_t id;
 
-struct Backend::Impl {
-  explicit Impl(Tracer& t) : io(t) {}
-  win::Io io;
-  win::Iocp iocp;
-  const win::Dialect* dialect = &win::kWindowsDialect;
-  CompletionQueue* queue = nullptr;
-  IdTable<Endpoint> endpoints;
-  std::unordered_map<uint32_t, Request*> inflight;  // by JS request id, for Cancel
-  std::unordered_set<Request*> orphans;             // settled inline from a warning; a packet may follow
-  bool started = false;
-
-  Endpoint* Live(uint32_t id) {
-    Endpoint* ep = endpoints.Get(id);
-    return ep != nullptr && !ep->closed ? ep : nullptr;
-  }
-
-  // A configured handle becomes an endpoint: associated with the port, with
-  // inline completions settling without a packet.
-  uint32_t Adopt(HANDLE h, int family, uint32_t* status) {
-    if (!iocp.Associate(h)) {
-      io.Close(h);
-      *status = nt::kInvalidHandle;
-      return 0;
-    }
-    auto ep = std::make_unique<Endpoint>();
-    ep->h = h;
-    ep->family = family;
-    return endpoints.Add(std::move(ep));
-  }
-
-  // Issues r's operation. Inline outcomes free r; kPending hands it to the kernel.
-  Outcome Submit(Request* r) {
-    Endpoint* ep = endpoints.Get(r->ep);
-    uint32_t st = Issue(*ep, r);
-    // SKIP_COMPLETION_PORT_ON_SUCCESS: success and errors returned inline
-    // queue no packet; pending does.
-    if (st == nt::kPending) {
-      ep->pending++;
-      inflight[r->id] = r;
-      return Pending();
-    }
-    if (nt::Warning(st)) {
-      // Whether a packet follows a warning returned inline is not reliable
-      // (libuv says as much). Settle now from the status returned, and keep
-      // the record: a packet that does come frees it (and settles nothing);
-      // otherwise Stop() does, once the port is drained.
-      r->settled_inline = true;
-      orphans.insert(r);
-      return Failed(st);
-    }
-    return Complete(r, st, r->iosb.Information);
-  }
-
-  uint32_t Issue(Endpoint& ep, Request* r) {
-    switch (r->op) {
-      case Op::kAccept:
-        return dialect->accept(io, ep.h, r);
-      case Op::kConnect: {
-        ULONG len = ep.peer.family == afd::kAfInet6 ? sizeof(afd::SockaddrIn6) : sizeof(afd::SockaddrIn);
-        return dialect->connect(io, ep.h, r, ep.peer, len);
-      }
-      case Op::kPoll:
-        return io.Async(ep.h, afd::IOCTL_AFD_POLL, &r->u.poll, sizeof r->u.poll, &r->u.poll, sizeof r->u.poll, r);
-      case Op::kShutdown:
-        return dialect->shutdown(io, ep.h, r);
-    }
-    return nt::kInvalidParameter;
-  }
-
-  // The operation finished with `st`; frees r unless a send goes on.
-  Outcome Complete(Request* r, uint32_t st, uint64_t info) {
-    std::unique_ptr<Request> owned(r);
-    Endpoint* ep = endpoints.Get(r->ep);
-    if (!nt::Success(st)) return Failed(st);
-    switch (r->op) {
-      case Op::kPoll: {
-        const afd::PollHandleInfo& h = r->u.poll.Handles[0];
-        if (ep != nullptr && r->u.poll.NumberOfHandles == 1 && (h.Events & afd::kPollAbort))
-          ep->reset = nt::Error(static_cast<uint32_t>(h.Status)) ? static_cast<uint32_t>(h.Status) : nt::kConnectionReset;
-        return Done();  // the next inline Recv / Send finds out what happened
-      }
-      case Op::kAccept: {
-        HANDLE h = nullptr;
-        afd::Sockaddr peer{};
-        uint32_t s = dialect->accepted(io, ep->h, ep->family, r, &h, &peer);
-        if (!nt::Success(s)) return Failed(s);
-        uint32_t child = Adopt(h, ep->family, &s);
-        if (child == 0) return Failed(s);
-        s = dialect->set_nonblocking(io, h);
-        if (!nt::Success(s)) {
-          Release(child);
-          return Failed(s);
-        }
-        Endpoint* c = endpoints.Get(child);
-        c->peer = peer;
-        c->has_peer = true;
-        return Done(child);
-      }
-      case Op::kConnect: {
-        uint32_t s = dialect->set_nonblocking(io, ep->h);
-        return nt::Success(s) ? Done() : Failed(s);
-      }
-      case Op::kShutdown:
-        return Done();
-    }
-    return Done();
-  }
-
-  // Parks a readiness wait: an IOCTL_AFD_POLL for `events` on the endpoint.
-  // kDone when the condition already holds (inline success, no packet).
-  Outcome Poll(uint32_t id, uint32_t request, uint32_t events) {
-    Endpoint* ep = endpoints.Get(id);
-    Request* r = NewRequest(id, request, Op::kPoll);
+  uint32_t IssuePoll(uint32_t events, Request** pending, uint32_t* fired) override {
+    Endpoint* ep = m.endpoints.Get(id);
+    Request* r = m.NewRequest(id, 0, Op::kPoll);
     r->u.poll.Timeout = afd::kPollForever;
     r->u.poll.NumberOfHandles = 1;
     r->u.poll.Exclusive = 0;
     r->u.poll.Handles[0] = afd::PollHandleInfo{ep->h, events, 0};
-    return Submit(r);
+    uint32_t st = m.io.Async(ep->h, afd::IOCTL_AFD_POLL, &r->u.poll, sizeof r->u.poll, &r->u.poll, sizeof r->u.poll, r);
+    if (st == nt::kPending) {
+      m.Hold(r);
+      *pending = r;
+      return st;
+    }
+    if (nt::Warning(st)) {  // settles everyone (they look again); a packet may follow
+      m.Orphan(r);
+      *fired = afd::kPollAbort;
+      return nt::kSuccess;
+    }
+    std::unique_ptr<Request> owned(r);
+    if (nt::Success(st)) *fired = Fired(*ep, *r);
+    return st;
   }
 
-  // Closes an endpoint no request is pending on, at once.
-  void Release(uint32_t id) {
-    Endpoint* ep = endpoints.Get(id);
-    if (ep == nullptr) return;
-    io.Close(ep->h);
-    endpoints.Remove(id);
+  void CancelPoll(Request* r) override {
+    Endpoint* ep = m.endpoints.Get(id);
+    if (ep != nullptr && ep->h != nullptr) m.io.Cancel(ep->h, r);
   }
 
-  // Frees a closed endpoint once the kernel holds none of its requests.
-  void MaybeRelease(uint32_t id) {
-    Endpoint* ep = endpoints.Get(id);
-    if (ep != nullptr && ep->closed && ep->pending == 0) endpoints.Remove(id);
-  }
-
-  Request* NewRequest(uint32_t ep, uint32_t id, Op op) {
-    auto* r = new Request();
-    r->ep = ep;
-    r->id = id;
-    r->op = op;
-    return r;
+  // The events a successful poll reported; an ABORT leaves its reset for the
+  // next receive to report.
+  static uint32_t Fired(Endpoint& ep, const Request& r) {
+    if (r.u.poll.NumberOfHandles != 1) return 0;
+    const afd::PollHandleInfo& h = r.u.poll.Handles[0];
+    if (h.Events & afd::kPollAbort)
+      ep.reset = nt::Error(static_cast<uint32_t>(h.Status)) ? static_cast<uint32_t>(h.Status) : nt::kConnectionReset;
+    return h.Events;
   }
 };
+
+uint32_t Clamp(size_t len) { return len > 0x7fffffff ? 0x7fffffff : static_cast<uint32_t>(len); }
+constexpr int kInlineRounds = 4;  // a wait found the condition at once: try again, this often
+
+}  // namespace
+
+void Backend::Impl::Unhold(Request* r) {
+  inflight.erase(r);
+  Endpoint* ep = endpoints.Get(r->ep);
+  if (ep == nullptr) return;
+  for (size_t i = 0; i < ep->held.size(); i++) {
+    if (ep->held[i] != r) continue;
+    ep->held[i] = ep->held.back();
+    ep->held.pop_back();
+    return;
+  }
+}
+
+// A configured handle becomes an endpoint: associated with the port, with
+// inline completions settling without a packet.
+uint32_t Backend::Impl::Adopt(HANDLE h, int family, uint32_t* status) {
+  if (!iocp.Associate(h)) {
+    io.Close(h);
+    *status = nt::kInvalidHandle;
+    return 0;
+  }
+  auto ep = std::make_unique<Endpoint>();
+  ep->h = h;
+  ep->family = family;
+  return endpoints.Add(std::move(ep));
+}
+
+// Issues r's operation. Inline outcomes free r; kPending hands it to the kernel.
+Outcome Backend::Impl::Submit(Request* r) {
+  Endpoint* ep = endpoints.Get(r->ep);
+  uint32_t st = Issue(*ep, r);
+  // SKIP_COMPLETION_PORT_ON_SUCCESS: success and errors returned inline
+  // queue no packet; pending does.
+  if (st == nt::kPending) {
+    Hold(r);
+    return Pending();
+  }
+  if (nt::Warning(st)) {
+    // Whether a packet follows a warning returned inline is not reliable
+    // (libuv says as much). Settle now from the status returned, and keep
+    // the record: a packet that does come frees it (and settles nothing);
+    // otherwise Stop() does, once the port is drained.
+    Orphan(r);
+    return Failed(st);
+  }
+  return Complete(r, st, r->iosb.Information);
+}
+
+uint32_t Backend::Impl::Issue(Endpoint& ep, Request* r) {
+  switch (r->op) {
+    case Op::kAccept:
+      return dialect->accept(io, ep.h, r);
+    case Op::kConnect: {
+      ULONG len = ep.peer.family == afd::kAfInet6 ? sizeof(afd::SockaddrIn6) : sizeof(afd::SockaddrIn);
+      return dialect->connect(io, ep.h, r, ep.peer, len);
+    }
+    case Op::kShutdown:
+      return dialect->shutdown(io, ep.h, r);
+    default:
+      return nt::kInvalidParameter;
+  }
+}
+
+// The accept, connect or shutdown finished with `st`; frees r.
+Outcome Backend::Impl::Complete(Request* r, uint32_t st, uint64_t) {
+  std::unique_ptr<Request> owned(r);
+  Endpoint* ep = endpoints.Get(r->ep);
+  if (!nt::Success(st)) return Failed(st);
+  switch (r->op) {
+    case Op::kAccept: {
+      HANDLE h = nullptr;
+      afd::Sockaddr peer{};
+      uint32_t s = dialect->accepted(io, ep->h, ep->family, r, &h, &peer);
+      if (!nt::Success(s)) return Failed(s);
+      uint32_t child = Adopt(h, ep->family, &s);
+      if (child == 0) return Failed(s);
+      s = dialect->set_nonblocking(io, h);
+      if (!nt::Success(s)) {
+        Release(child);
+        return Failed(s);
+      }
+      Endpoint* c = endpoints.Get(child);
+      c->peer = peer;
+      c->has_peer = true;
+      return Done(child);
+    }
+    case Op::kConnect: {
+      uint32_t s = dialect->set_nonblocking(io, ep->h);
+      return nt::Success(s) ? Done() : Failed(s);
+    }
+    default:
+      return Done();
+  }
+}
+
+Outcome Backend::Impl::Wait(uint32_t id, uint32_t request, uint32_t events) {
+  PollKernel k(*this, id);
+  return endpoints.Get(id)->poll.Wait(k, request, events);
+}
+
+Outcome Backend::Impl::Later(uint32_t id, uint32_t request) {
+  Request* r = NewRequest(id, request, Op::kWake);
+  if (!iocp.Post(r)) {
+    delete r;
+    return Failed(nt::kDeviceNotReady);
+  }
+  Hold(r);
+  return Pending();
+}
+
+// Closes an endpoint no request is pending on, at once.
+void Backend::Impl::Release(uint32_t id) {
+  Endpoint* ep = endpoints.Get(id);
+  if (ep == nullptr) return;
+  io.Close(ep->h);
+  endpoints.Remove(id);
+}
+
+// Frees a closed endpoint once the kernel holds none of its requests.
+void Backend::Impl::MaybeRelease(uint32_t id) {
+  Endpoint* ep = endpoints.Get(id);
+  if (ep != nullptr && ep->closed && ep->held.empty()) endpoints.Remove(id);
+}
 
 Backend::Backend(Tracer& tracer) : impl_(new Impl(tracer)) {}
 Backend::~Backend() { Stop(); }
 
-std::string Backend::Name() const { return impl_->dialect == &win::kWineDialect ? "afd-wine" : "afd"; }
+std::string Backend::Name() const { return impl_->io.host_is_wine ? "afd-wine" : "afd"; }
 
 void Backend::Ref(Napi::Env env, bool on) {
   if (impl_->queue == nullptr) return;
@@ -231,7 +242,7 @@ void Backend::Stop() {
     if (r->settled_inline)
       m.orphans.erase(r);
     else
-      m.inflight.erase(r->id);
+      m.inflight.erase(r);
     delete r;
   };
   for (const Completion& c : left) release(c);
@@ -288,7 +299,11 @@ Outcome Backend::Accept(uint32_t id, uint32_t request) {
 Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
   Endpoint* ep = impl_->Live(id);
   if (ep == nullptr) return Failed(nt::kInvalidHandle);
-  // Bind the wildcard first, as mswsock does before IOCTL_AFD_CONNECT.
+  // Bind the wildcard first, as mswsock does before IOCTL_AFD_CONNECT, with
+  // SO_REUSE_UNICASTPORT as Winsock's implicit bind sets it (Zig too): the
+  // port may then serve other destinations, which delays ephemeral-port
+  // exhaustion under outbound churn. A refusal changes nothing.
+  impl_->dialect->reuse_unicast_port(impl_->io, ep->h);
   SockAddr any{};
   any.family = addr.family;
   SockAddr bound{};
@@ -299,49 +314,60 @@ Outcome Backend::Connect(uint32_t id, const SockAddr& addr, uint32_t request) {
   return impl_->Submit(impl_->NewRequest(id, request, Op::kConnect));
 }
 
-namespace {
-constexpr uint32_t kReadableEvents = afd::kPollReceive | afd::kPollDisconnect | afd::kPollAbort | afd::kPollLocalClose;
-constexpr uint32_t kWritableEvents = afd::kPollSend | afd::kPollAbort | afd::kPollLocalClose;
-constexpr int kInlineRounds = 4;  // poll found the condition at once: try again, this often
-uint32_t Clamp(size_t len) { return len > 0x7fffffff ? 0x7fffffff : static_cast<uint32_t>(len); }
-}  // namespace
-
 Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) {
   Endpoint* ep = impl_->Live(id);
   if (ep == nullptr) return Failed(nt::kInvalidHandle);
   for (int round = 0; round < kInlineRounds; round++) {
+    if (ep->fallback) return impl_->FallbackRecv(id, data, len, request);
     afd::WsaBuf buf{Clamp(len), data};
-    afd::SendRecvInfo info{&buf, 1, 0, afd::kTdiReceiveNormal};  // no AFD_OVERLAPPED: never pends
+    afd::SendRecvInfo info{&buf, 1, 0, afd::kTdiReceiveNormal};
     ULONG_PTR n = 0;
-    uint32_t st = impl_->io.Sync(ep->h, afd::IOCTL_AFD_RECEIVE, &info, sizeof info, nullptr, 0, &n);
-    if (st == nt::kSuccess && n == 0 && ep->reset != 0) {
+    bool pended = false;
+    uint32_t st = impl_->io.Inline(ep->h, afd::IOCTL_AFD_RECEIVE, &info, sizeof info, &n, &pended);
+    if (pended) {
+      impl_->StartFallback(*ep);
+      if (st == nt::kCancelled) continue;  // nothing moved: the fallback path waits
+    }
+    if (nt::Success(st) && n == 0 && ep->reset != 0) {
       st = ep->reset;
       ep->reset = 0;
       return Failed(st);
     }
-    if (st == nt::kSuccess) return Done(static_cast<double>(n));
-    if (st != nt::kDeviceNotReady) return Failed(st);
-    Outcome o = impl_->Poll(id, request, kReadableEvents);
+    if (nt::Success(st)) return Done(static_cast<double>(n));
+    if (!nt::WouldBlock(st)) return Failed(st);
+    Outcome o = impl_->Wait(id, request, win::kReadableEvents);
     if (o.state != kDone) return o;
   }
-  return Failed(nt::kDeviceNotReady);
+  return ep->fallback ? impl_->FallbackRecv(id, data, len, request) : impl_->Later(id, request);
 }
 
 Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t request) {
   Endpoint* ep = impl_->Live(id);
   if (ep == nullptr) return Failed(nt::kInvalidHandle);
   afd::WsaBuf bufs[kMaxSpans];
-  uint32_t n_bufs = static_cast<uint32_t>(count < kMaxSpans ? count : kMaxSpans);
-  for (uint32_t i = 0; i < n_bufs; i++) bufs[i] = afd::WsaBuf{Clamp(spans[i].len), const_cast<uint8_t*>(spans[i].data)};
+  uint32_t n_bufs = 0;
+  size_t room = win::kMaxSendBytes;
+  for (size_t i = 0; i < count && i < kMaxSpans && room > 0; i++) {
+    size_t len = spans[i].len < room ? spans[i].len : room;
+    bufs[n_bufs++] = afd::WsaBuf{static_cast<uint32_t>(len), const_cast<uint8_t*>(spans[i].data)};
+    room -= len;
+  }
   for (int round = 0; round < kInlineRounds; round++) {
+    if (ep->fallback) return impl_->FallbackSend(id, bufs, n_bufs, request);
     ULONG_PTR n = 0;
-    uint32_t st = impl_->dialect->send_now(impl_->io, ep->h, bufs, n_bufs, &n);
-    if (st == nt::kSuccess && n > 0) return Done(static_cast<double>(n));
-    if (st != nt::kDeviceNotReady && st != nt::kSuccess) return Failed(st);
-    Outcome o = impl_->Poll(id, request, kWritableEvents);
+    bool pended = false;
+    uint32_t st = impl_->dialect->send_now(impl_->io, ep->h, bufs, n_bufs, &n, &pended);
+    if (pended) {
+      impl_->StartFallback(*ep);
+      if (n > 0) return Done(static_cast<double>(n));  // what it moved before the cancel counts
+      if (st == nt::kCancelled) continue;
+    }
+    if (nt::Success(st) && n > 0) return Done(static_cast<double>(n));
+    if (!nt::Success(st) && !nt::WouldBlock(st)) return Failed(st);
+    Outcome o = impl_->Wait(id, request, win::kWritableEvents);
     if (o.state != kDone) return o;
   }
-  return Failed(nt::kDeviceNotReady);
+  return ep->fallback ? impl_->FallbackSend(id, bufs, n_bufs, request) : impl_->Later(id, request);
 }
 
 Outcome Backend::Peek(uint32_t id) {
@@ -358,7 +384,13 @@ Outcome Backend::Peek(uint32_t id) {
 }
 
 Outcome Backend::Shutdown(uint32_t id, uint32_t request) {
-  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  if (ep->fallback && ep->fallback->send != nullptr) {
+    // The FIN goes after the bytes the library still sends (fallback.cc).
+    ep->fallback->shutdown_request = request;
+    return Pending();
+  }
   return impl_->Submit(impl_->NewRequest(id, request, Op::kShutdown));
 }
 
@@ -369,12 +401,13 @@ Outcome Backend::SetNoDelay(uint32_t id, bool on) {
   return nt::Success(st) ? Done() : Failed(st);
 }
 
-// Not built yet on AFD: no verified layout for SO_KEEPALIVE through
-// IOCTL_AFD_TRANSPORT_IOCTL, and Wine's private IOCTL would be a new dialect
-// point. Reported as STATUS_NOT_SUPPORTED, never pretended.
-Outcome Backend::SetKeepAlive(uint32_t id, bool, uint32_t) {
-  if (impl_->Live(id) == nullptr) return Failed(nt::kInvalidHandle);
-  return Failed(nt::kNotSupported);
+// SO_KEEPALIVE and TCP_KEEPALIVE through IOCTL_AFD_TRANSPORT_IOCTL on real
+// Windows; Wine's private IOCTL there (dialect.cc).
+Outcome Backend::SetKeepAlive(uint32_t id, bool on, uint32_t idle_seconds) {
+  Endpoint* ep = impl_->Live(id);
+  if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  uint32_t st = impl_->dialect->set_keep_alive(impl_->io, ep->h, on, idle_seconds);
+  return nt::Success(st) ? Done() : Failed(st);
 }
 
 Outcome Backend::LocalAddress(uint32_t id, SockAddr* out) {
@@ -397,24 +430,43 @@ Outcome Backend::RemoteAddress(uint32_t id, SockAddr* out) {
 
 void Backend::Cancel(uint32_t id, uint32_t request) {
   Endpoint* ep = impl_->Live(id);
-  auto it = impl_->inflight.find(request);
-  if (ep == nullptr || it == impl_->inflight.end()) return;
-  if (it->second->op == Op::kConnect) {
-    // No source shows NtCancelIoFileEx stopping an IOCTL_AFD_CONNECT; closing
-    // the endpoint does, at once. Its packet still comes (cancelled) and
-    // settles the request; the endpoint is released after it.
-    impl_->io.Close(ep->h);
-    ep->h = nullptr;
-    ep->closed = true;
-    return;
+  if (ep == nullptr) return;
+  for (Request* r : ep->held) {
+    if (r->id != request) continue;
+    switch (r->op) {
+      case Op::kConnect:
+        // No source shows NtCancelIoFileEx stopping an IOCTL_AFD_CONNECT;
+        // closing the endpoint does, at once. Its packet still comes
+        // (cancelled) and settles the request; the endpoint is released after.
+        impl_->io.Close(ep->h);
+        ep->h = nullptr;
+        ep->closed = true;
+        return;
+      case Op::kWake:
+        r->cancelled = true;  // its packet is already on the way
+        return;
+      default:
+        impl_->io.Cancel(ep->h, r);  // the packet still comes, with STATUS_CANCELLED
+        return;
+    }
   }
-  impl_->io.Cancel(ep->h, it->second);  // the packet still comes, with STATUS_CANCELLED
+  PollKernel k(*impl_, id);
+  if (ep->poll.Cancel(k, request)) return;
+  if (ep->fallback) impl_->FallbackCancel(*ep, request);
 }
 
+// Cancels only what may be cut short: polls, accepts, connects and the
+// fallback's receive, each by its own IO_STATUS_BLOCK. A graceful
+// PARTIAL_DISCONNECT and a fallback send are left to finish (whether a
+// cancelled disconnect turns into a reset is undocumented); closing the
+// handle ends whatever remains.
 void Backend::Close(uint32_t id) {
   Endpoint* ep = impl_->Live(id);
   if (ep == nullptr) return;
-  if (ep->pending > 0) impl_->io.Cancel(ep->h, nullptr);
+  for (Request* r : ep->held) {
+    if (r->op == Op::kPoll || r->op == Op::kAccept || r->op == Op::kConnect || r->op == Op::kRecv)
+      impl_->io.Cancel(ep->h, r);
+  }
   impl_->io.Close(ep->h);
   ep->h = nullptr;
   ep->closed = true;
@@ -422,21 +474,47 @@ void Backend::Close(uint32_t id) {
 }
 
 void Backend::Process(std::vector<Completion>& in, std::vector<Settled>& out) {
+  Impl& m = *impl_;
   for (const Completion& c : in) {
     auto* r = static_cast<Request*>(c.ptr);
     if (r == nullptr) continue;
     if (r->settled_inline) {  // its warning was reported when it was issued
-      impl_->orphans.erase(r);
+      m.orphans.erase(r);
       delete r;
       continue;
     }
-    impl_->inflight.erase(r->id);
+    m.Unhold(r);
+    uint32_t st = static_cast<uint32_t>(c.b);
+    m.io.Resumed(*r, st, c.a);
     uint32_t ep_id = r->ep;
-    uint32_t id = r->id;
-    if (Endpoint* ep = impl_->endpoints.Get(ep_id)) ep->pending--;
-    Outcome o = impl_->Complete(r, static_cast<uint32_t>(c.b), c.a);
-    if (o.state != kPending) out.push_back(Settled{id, o.state, o.status, o.value});
-    impl_->MaybeRelease(ep_id);
+    Endpoint* ep = m.endpoints.Get(ep_id);
+    switch (r->op) {
+      case Op::kPoll: {
+        std::unique_ptr<Request> owned(r);
+        if (ep != nullptr) {
+          if (nt::Success(st)) PollKernel::Fired(*ep, *r);
+          PollKernel k(m, ep_id);
+          ep->poll.Completed(k, *r, st, ep->closed, out);
+        }
+        break;
+      }
+      case Op::kRecv:
+      case Op::kSend:
+        m.FallbackCompleted(r, st, c.a, out);
+        break;
+      case Op::kWake: {
+        std::unique_ptr<Request> owned(r);
+        bool cancelled = r->cancelled || ep == nullptr || ep->closed;
+        out.push_back(Settled{r->id, cancelled ? kFailed : kDone, cancelled ? nt::kCancelled : 0, 0});
+        break;
+      }
+      default: {
+        uint32_t id = r->id;
+        Outcome o = m.Complete(r, st, c.a);
+        if (o.state != kPending) out.push_back(Settled{id, o.state, o.status, o.value});
+      }
+    }
+    m.MaybeRelease(ep_id);
   }
 }
 

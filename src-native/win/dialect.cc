@@ -51,9 +51,15 @@ uint32_t WinAccepted(Io& io, HANDLE listener, int family, Request* r, HANDLE* ou
   return st;
 }
 
-uint32_t WinSendNow(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken) {
-  afd::SendRecvInfo info{const_cast<afd::WsaBuf*>(bufs), count, 0, afd::kTdiSendNormal};  // no AFD_OVERLAPPED: never pends
-  return io.Sync(h, afd::IOCTL_AFD_SEND, &info, sizeof info, nullptr, 0, taken);
+// Non-blocking mode, not the missing AFD_OVERLAPPED, keeps this inline.
+uint32_t WinSendNow(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken, bool* pended) {
+  afd::SendRecvInfo info{const_cast<afd::WsaBuf*>(bufs), count, 0, afd::kTdiSendNormal};
+  return io.Inline(h, afd::IOCTL_AFD_SEND, &info, sizeof info, taken, pended);
+}
+
+uint32_t WinSendAsync(Io& io, HANDLE h, Request* r) {
+  r->u.transfer = afd::SendRecvInfo{&r->buf, 1, afd::kAfdOverlapped, afd::kTdiSendNormal};
+  return io.Async(h, afd::IOCTL_AFD_SEND, &r->u.transfer, sizeof r->u.transfer, nullptr, 0, r);
 }
 
 uint32_t WinSetNonblocking(Io& io, HANDLE h) {
@@ -68,10 +74,24 @@ uint32_t WinShutdown(Io& io, HANDLE h, Request* r) {
   return io.Async(h, afd::IOCTL_AFD_PARTIAL_DISCONNECT, &r->u.disconnect, sizeof r->u.disconnect, nullptr, 0, r);
 }
 
-uint32_t WinSetNoDelay(Io& io, HANDLE h, bool on) {
-  uint32_t value = on ? 1 : 0;
-  afd::TlIoControlInfo info{afd::kTlSetSockOpt, afd::kIpprotoTcp, afd::kTcpNoDelay, 1, &value, sizeof value};
+// setsockopt on a TLI endpoint: IOCTL_AFD_TRANSPORT_IOCTL (Zig's SOCKOPT_INFO).
+uint32_t WinSetOption(Io& io, HANDLE h, uint32_t level, uint32_t name, uint32_t value) {
+  afd::TlIoControlInfo info{afd::kTlSetSockOpt, level, name, 1, &value, sizeof value};
   return io.Sync(h, afd::IOCTL_AFD_TRANSPORT_IOCTL, &info, sizeof info, nullptr, 0);
+}
+
+uint32_t WinSetNoDelay(Io& io, HANDLE h, bool on) {
+  return WinSetOption(io, h, afd::kIpprotoTcp, afd::kTcpNoDelay, on ? 1 : 0);
+}
+
+uint32_t WinSetKeepAlive(Io& io, HANDLE h, bool on, uint32_t idle_seconds) {
+  uint32_t st = WinSetOption(io, h, afd::kSolSocket, afd::kSoKeepAlive, on ? 1 : 0);
+  if (!nt::Success(st) || !on || idle_seconds == 0) return st;
+  return WinSetOption(io, h, afd::kIpprotoTcp, afd::kTcpKeepAlive, idle_seconds);
+}
+
+uint32_t WinReuseUnicastPort(Io& io, HANDLE h) {
+  return WinSetOption(io, h, afd::kSolSocket, afd::kSoReuseUnicastPort, 1);
 }
 
 // ---- Wine 8.0 private IOCTLs ---------------------------------------------
@@ -102,9 +122,14 @@ uint32_t WineAccepted(Io& io, HANDLE, int, Request* r, HANDLE* out, afd::Sockadd
   return st;
 }
 
-uint32_t WineSendNow(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken) {
-  afd::WineSendmsgParams p{nullptr, 0, 0, 0, count, bufs};  // force_async 0: never pends once non-blocking
-  return io.Sync(h, afd::IOCTL_AFD_WINE_SENDMSG, &p, sizeof p, nullptr, 0, taken);
+uint32_t WineSendNow(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken, bool* pended) {
+  afd::WineSendmsgParams p{nullptr, 0, 0, 0, count, bufs};  // force_async 0: would-block on a non-blocking socket
+  return io.Inline(h, afd::IOCTL_AFD_WINE_SENDMSG, &p, sizeof p, taken, pended);
+}
+
+uint32_t WineSendAsync(Io& io, HANDLE h, Request* r) {
+  r->u.wine_send = afd::WineSendmsgParams{nullptr, 0, 0, 1, 1, &r->buf};  // force_async 1: overlapped
+  return io.Async(h, afd::IOCTL_AFD_WINE_SENDMSG, &r->u.wine_send, sizeof r->u.wine_send, nullptr, 0, r);
 }
 
 uint32_t WineSetNonblocking(Io& io, HANDLE h) {
@@ -122,17 +147,39 @@ uint32_t WineSetNoDelay(Io& io, HANDLE h, bool on) {
   return io.Sync(h, afd::IOCTL_AFD_WINE_SET_TCP_NODELAY, &value, sizeof value, nullptr, 0);
 }
 
+// Wine 8.0 has SO_KEEPALIVE but no IOCTL for the idle time (10.0 adds
+// IOCTL_AFD_WINE_SET_TCP_KEEPALIVE): the idle time is not applied there.
+uint32_t WineSetKeepAlive(Io& io, HANDLE h, bool on, uint32_t) {
+  int32_t value = on ? 1 : 0;
+  return io.Sync(h, afd::IOCTL_AFD_WINE_SET_SO_KEEPALIVE, &value, sizeof value, nullptr, 0);
+}
+
+// Wine has no SO_REUSE_UNICASTPORT (its ports come from the host's connect).
+uint32_t WineReuseUnicastPort(Io&, HANDLE) { return nt::kSuccess; }
+
+// The forced fallback: endpoints stay blocking.
+uint32_t WineStayBlocking(Io&, HANDLE) { return nt::kSuccess; }
+
 }  // namespace
 
 // The table: one row per dialect, in the order of struct Dialect.
-const Dialect kWindowsDialect = {"windows",         WinConnect,  WinAccept,  WinAccepted, WinSendNow,
-                                 WinSetNonblocking, WinShutdown, WinSetNoDelay};
-const Dialect kWineDialect = {"wine",               WineConnect, WineAccept, WineAccepted, WineSendNow,
-                              WineSetNonblocking,   WineShutdown, WineSetNoDelay};
+const Dialect kWindowsDialect = {"windows",     WinConnect,        WinAccept,   WinAccepted,
+                                 WinSendNow,    WinSendAsync,      WinSetNonblocking,
+                                 WinShutdown,   WinSetNoDelay,     WinSetKeepAlive,
+                                 WinReuseUnicastPort};
+const Dialect kWineDialect = {"wine",           WineConnect,       WineAccept,  WineAccepted,
+                              WineSendNow,      WineSendAsync,     WineSetNonblocking,
+                              WineShutdown,     WineSetNoDelay,    WineSetKeepAlive,
+                              WineReuseUnicastPort};
+const Dialect kWineBlockingDialect = {"wine-blocking", WineConnect,   WineAccept,  WineAccepted,
+                                      WineSendNow,     WineSendAsync, WineStayBlocking,
+                                      WineShutdown,    WineSetNoDelay, WineSetKeepAlive,
+                                      WineReuseUnicastPort};
 
 const Dialect* DialectByName(const std::string& name) {
   if (name == "windows") return &kWindowsDialect;
   if (name == "wine") return &kWineDialect;
+  if (name == "wine-blocking") return &kWineBlockingDialect;
   return nullptr;
 }
 

@@ -13,7 +13,7 @@ namespace afdsock {
 namespace win {
 
 struct Dialect {
-  const char* name;  // "windows" | "wine"
+  const char* name;  // "windows" | "wine" | "wine-blocking"
 
   // Each returns the NTSTATUS NtDeviceIoControlFile returned (kPending or final).
   // The endpoint is already bound (connect binds the wildcard first on both).
@@ -22,20 +22,33 @@ struct Dialect {
   // After accept() completed: yields the connected endpoint (configured, not
   // yet associated with the port) and its peer.
   uint32_t (*accepted)(Io& io, HANDLE listener, int family, Request* r, HANDLE* out, afd::Sockaddr* peer);
-  // Inline, on a non-blocking endpoint: kSuccess with *taken bytes, or
-  // STATUS_DEVICE_NOT_READY when the send buffer is full. Never pends.
-  uint32_t (*send_now)(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken);
-  // Makes receives and sends without AFD_OVERLAPPED fail with
-  // STATUS_DEVICE_NOT_READY instead of waiting (FIONBIO).
+  // Inline, meant for a non-blocking endpoint: success with *taken bytes, or
+  // a would-block status when the send buffer is full. If the driver pends
+  // it anyway, Io::Inline cancels and awaits it and sets *pended.
+  uint32_t (*send_now)(Io& io, HANDLE h, const afd::WsaBuf* bufs, uint32_t count, ULONG_PTR* taken, bool* pended);
+  // The fallback path's send: overlapped, from r->buf (the library's copy).
+  uint32_t (*send_async)(Io& io, HANDLE h, Request* r);
+  // Makes receives and sends without AFD_OVERLAPPED fail with a would-block
+  // status instead of waiting (FIONBIO).
   uint32_t (*set_nonblocking)(Io& io, HANDLE h);
   uint32_t (*shutdown)(Io& io, HANDLE h, Request* r);  // send side
   uint32_t (*set_no_delay)(Io& io, HANDLE h, bool on);
+  // SO_KEEPALIVE, and the idle time before the first probe (0: the system's).
+  uint32_t (*set_keep_alive)(Io& io, HANDLE h, bool on, uint32_t idle_seconds);
+  // Before the wildcard bind of a connect: share ephemeral ports across
+  // destinations (SO_REUSE_UNICASTPORT), as Winsock's implicit bind does. Its
+  // status is only traced: a refusal changes nothing.
+  uint32_t (*reuse_unicast_port)(Io& io, HANDLE h);
 };
 
 extern const Dialect kWindowsDialect;
 extern const Dialect kWineDialect;
+// Wine's row with endpoints left blocking, so data calls really pend and the
+// fallback path (fallback.cc) runs for real under Wine: the tests' way to
+// exercise what real Windows would do if non-blocking mode did not take.
+extern const Dialect kWineBlockingDialect;
 
-// Detection (ntdll!wine_get_version) with the AFD_SOCKET_DIALECT=windows|wine override.
+// Detection (ntdll!wine_get_version) with the AFD_SOCKET_DIALECT=windows|wine|wine-blocking override.
 const Dialect& DetectDialect(bool host_is_wine);
 const Dialect* DialectByName(const std::string& name);
 

@@ -20,6 +20,7 @@ const char* IoctlName(uint32_t code) {
     NAME(IOCTL_AFD_WINE_CREATE) NAME(IOCTL_AFD_WINE_FIONBIO)
     NAME(IOCTL_AFD_WINE_ACCEPT) NAME(IOCTL_AFD_WINE_CONNECT) NAME(IOCTL_AFD_WINE_SHUTDOWN)
     NAME(IOCTL_AFD_WINE_SENDMSG) NAME(IOCTL_AFD_WINE_GETPEERNAME) NAME(IOCTL_AFD_WINE_SET_TCP_NODELAY)
+    NAME(IOCTL_AFD_WINE_SET_SO_KEEPALIVE)
 #undef NAME
     default:
       return "IOCTL_UNKNOWN";
@@ -92,6 +93,12 @@ uint32_t Io::Async(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* 
   r->iosb.Status = static_cast<NTSTATUS>(nt::kPending);
   r->iosb.Information = 0;
   int64_t start = tracer_.Start();
+  r->code = code;
+  r->handle = h;
+  if (tracer_.On()) {
+    r->traced_at = start;
+    if (in != nullptr) r->traced_input.assign(static_cast<const char*>(in), in_len);
+  }
   uint32_t st = static_cast<uint32_t>(
       nt::NtDeviceIoControlFile(h, nullptr, nullptr, r, &r->iosb, code, const_cast<void*>(in), in_len, out, out_len));
   Trace(code, h, st, in, in_len, start, st == nt::kPending ? 0 : r->iosb.Information);
@@ -140,6 +147,14 @@ uint32_t Io::Inline(HANDLE h, uint32_t code, const void* in, ULONG in_len, ULONG
   }
   if (info != nullptr) *info = iosb.Information;
   return st;
+}
+
+void Io::Resumed(const Request& r, uint32_t status, uint64_t information) {
+  if (!tracer_.On() || r.code == 0) return;
+  const void* out = r.op == Op::kPoll ? static_cast<const void*>(&r.u.poll) : nullptr;
+  tracer_.Resumed("NtDeviceIoControlFile", IoctlName(r.code), r.code, HandleValue(r.handle), status,
+                  r.traced_input.data(), r.traced_input.size(), r.traced_at, information, out,
+                  out != nullptr ? sizeof r.u.poll : 0);
 }
 
 uint32_t Io::Cancel(HANDLE h, Request* r) {

@@ -39,6 +39,8 @@ class Io {
   // moved before the cancel are reported, not lost.
   uint32_t Inline(HANDLE h, uint32_t code, const void* in, ULONG in_len, ULONG_PTR* info, bool* pended);
   uint32_t Cancel(HANDLE h, Request* r);  // r == nullptr: everything on h
+  // Traces the completion of r, which pended: the resumed message.
+  void Resumed(const Request& r, uint32_t status, uint64_t information);
   uint32_t Close(HANDLE h);
 
  private:

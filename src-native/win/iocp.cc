@@ -56,6 +56,10 @@ void Iocp::Run() {
   }
 }
 
+bool Iocp::Post(void* r) {
+  return PostQueuedCompletionStatus(port_, 0, kEndpointKey, static_cast<OVERLAPPED*>(r)) != FALSE;
+}
+
 void Iocp::StopThread() {
   if (!thread_.joinable()) return;
   PostQueuedCompletionStatus(port_, 0, kQuitKey, nullptr);

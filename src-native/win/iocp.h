@@ -19,6 +19,9 @@ class Iocp {
   // Associates `h` and turns on FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, so an
   // IOCTL that succeeds inline queues no packet and settles without a hop.
   bool Associate(HANDLE h);
+  // Queues a packet for `r` (STATUS_SUCCESS, 0 bytes) as if the kernel had
+  // completed it: a wake-up on the next turn of the loop.
+  bool Post(void* r);
   // Stops the thread. Packets still queued stay in the port for Drain().
   void StopThread();
   // After StopThread: dequeues directly (Stop-time only), up to `timeout_ms`.

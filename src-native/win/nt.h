@@ -33,6 +33,8 @@ constexpr uint32_t kCancelled = 0xC0000120;
 constexpr uint32_t kNotFound = 0xC0000225;
 constexpr uint32_t kConnectionReset = 0xC000020D;
 constexpr uint32_t kDeviceNotReady = 0xC00000A3;  // a non-blocking receive/send found nothing / no room
+constexpr uint32_t kCantWait = 0xC00000D8;           // ReactOS's would-block
+constexpr uint32_t kRequestNotAccepted = 0xC00000D0;  // libuv's and Wine's would-block too
 constexpr uint32_t kInvalidDeviceRequest = 0xC0000010;  // an IOCTL the driver lacks
 constexpr uint32_t kInvalidParameter = 0xC000000D;
 constexpr uint32_t kNotSupported = 0xC00000BB;
@@ -42,6 +44,9 @@ constexpr uint32_t kNoMemory = 0xC0000017;
 inline bool Success(uint32_t s) { return static_cast<int32_t>(s) >= 0; }
 inline bool Error(uint32_t s) { return (s >> 30) == 3; }
 inline bool Warning(uint32_t s) { return (s >> 30) == 2; }
+// A non-blocking data call that could not move anything now. Any of the
+// three: which one real Windows answers for a send is pinned by no test.
+inline bool WouldBlock(uint32_t s) { return s == kDeviceNotReady || s == kCantWait || s == kRequestNotAccepted; }
 
 // return type, name, parameters
 #define AFDSOCK_NTDLL_IMPORTS(X)                                                                           \
