@@ -54,7 +54,12 @@ export class AfdSocket {
 
   static async connect(options: ConnectOptions): Promise<AfdSocket> {
     const o = check.object('options', options);
-    const { host, family } = check.host('options.host', o.host);
+    const checked = check.host('options.host', o.host);
+    const family = checked.family;
+    // The unspecified address means this machine, as libuv rewrites it:
+    // Windows refuses a connect to it (EADDRNOTAVAIL), Linux takes it as
+    // loopback. Both backends connect to loopback.
+    const host = checked.host === '0.0.0.0' ? '127.0.0.1' : checked.host === '::' ? '::1' : checked.host;
     const port = check.port('options.port', o.port);
     const noDelay = check.boolean('options.noDelay', o.noDelay, true);
     const signal = check.signal('options.signal', o.signal);

@@ -95,7 +95,12 @@ export class Writer {
     const ep = this.endpoint.ep;
     while (w.index < w.chunks.length) {
       for (let i = w.index; i < w.chunks.length && i < w.index + 64; i++) {
-        if (w.chunks[i].byteLength !== w.lengths[i]) throw withWritten(detached(), w.written);
+        if (w.chunks[i].byteLength !== w.lengths[i]) {
+          const n = this.copiedBytes();
+          w.written += n;
+          this.bytesWritten += n;
+          throw withWritten(detached(), w.written);
+        }
       }
       traceSync();
       const req = takeId();
@@ -117,6 +122,14 @@ export class Writer {
       }
     }
     return true;
+  }
+
+  // Bytes of the write in progress that went out from the library's own
+  // copy before its buffer was detached (Windows' fallback path copies;
+  // elsewhere this is 0). A native send with no bytes asks.
+  private copiedBytes(): number {
+    traceSync();
+    return native.send(this.endpoint.ep, NO_BYTES, 0, 0) === State.Done ? lastValue() : 0;
   }
 
   private wait(): void {
@@ -166,6 +179,8 @@ export class Writer {
     if (fn) fn();
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 function detached(): Error {
   return invalidState('A buffer passed to write() was detached or resized');

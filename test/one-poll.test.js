@@ -73,7 +73,8 @@ describe('one poll per socket: a read and a write parked together', function () 
     if (isWindowsBackend) {
       const { most, pendedMasks } = pollsInFlight(trace.messages);
       assert.equal(most, 1, `a socket had ${most} polls in the kernel at once`);
-      assert.ok(pendedMasks.some((e) => (e & AFD_POLL_RECEIVE) && (e & AFD_POLL_SEND)),
+      // (On the fallback path a write waits for its overlapped send, not a poll.)
+      if (process.env.AFD_SOCKET_DIALECT !== 'wine-blocking') assert.ok(pendedMasks.some((e) => (e & AFD_POLL_RECEIVE) && (e & AFD_POLL_SEND)),
         `no poll waited for both RECEIVE and SEND: ${pendedMasks.map((e) => e.toString(16))}`);
     }
   });

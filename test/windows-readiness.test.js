@@ -32,7 +32,10 @@ if (process.platform === 'win32') {
   const internal = require('../dist/internal');
   const DEFAULT_DIALECT = internal.dialect();
 
-  describe('windows: inline receive, IOCTL_AFD_POLL waits, non-blocking endpoints', function () {
+  // The 'wine-blocking' pass (scripts/test-windows.sh) leaves endpoints
+  // blocking on purpose: these byte checks are for the non-blocking dialects.
+  const describeNonBlocking = DEFAULT_DIALECT === 'wine-blocking' ? describe.skip : describe;
+  describeNonBlocking('windows: inline receive, IOCTL_AFD_POLL waits, non-blocking endpoints', function () {
     this.timeout(60000);
     const track = useCleanup();
     afterEach(function () { internal.setDialect(DEFAULT_DIALECT); });

@@ -174,7 +174,9 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Instance& self = Self(info);
   Span s = View(info[1], U32(info, 2));
-  if (s.data == nullptr) return Report(info, self, Failed(Backend::InvalidArgument()));
+  // A detached buffer: the backend says whether bytes it already copied from
+  // it went out (Windows' fallback path), else the call fails.
+  if (s.data == nullptr) return Report(info, self, self.backend.Send(U32(info, 0), nullptr, 0, U32(info, 3)));
   return Report(info, self, self.backend.Send(U32(info, 0), &s, 1, U32(info, 3)));
 }
 
@@ -190,7 +192,7 @@ Napi::Value Sendv(const Napi::CallbackInfo& info) {
   size_t n = 0;
   for (uint32_t i = first; i < end && n < kMaxSpans; i++) {
     Span s = View(chunks.Get(i), i == first ? U32(info, 3) : 0);
-    if (s.data == nullptr) return Report(info, self, Failed(Backend::InvalidArgument()));
+    if (s.data == nullptr) return Report(info, self, self.backend.Send(U32(info, 0), nullptr, 0, U32(info, 4)));
     spans[n++] = s;
   }
   if (n == 0) return Report(info, self, Failed(Backend::InvalidArgument()));

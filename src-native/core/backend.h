@@ -49,7 +49,9 @@ class Backend {
   Outcome Recv(uint32_t ep, uint8_t* data, size_t len, uint32_t request);
   // Gathers up to kMaxSpans spans into one kernel call (sendmsg; a WSABUF
   // array). value: bytes taken (> 0, maybe fewer than all); or kPending
-  // (nothing taken).
+  // (nothing taken). count 0: the caller's buffer was detached; Done(n) for
+  // bytes a copy of it already delivered (Windows' fallback path), else
+  // the invalid-argument failure.
   Outcome Send(uint32_t ep, const Span* spans, size_t count, uint32_t request);
   Outcome Shutdown(uint32_t ep, uint32_t request);  // send side
   // A 1-byte peek receive that consumes nothing and never waits: value 1 when

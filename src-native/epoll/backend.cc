@@ -318,13 +318,22 @@ Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) 
 Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t request) {
   Endpoint* ep = impl_->Get(id);
   if (ep == nullptr) return Failed(EBADF);
+  if (count == 0) return Failed(EINVAL);
   iovec iov[kMaxSpans];
   size_t n_iov = count < kMaxSpans ? count : kMaxSpans;
+  // At most 1 MiB per call, as on Windows (where it is what makes
+  // backpressure): one huge write() takes turns with the other sockets.
+  constexpr size_t kMaxSendBytes = 1 << 20;
   size_t len = 0;
   for (size_t i = 0; i < n_iov; i++) {
+    size_t take = spans[i].len < kMaxSendBytes - len ? spans[i].len : kMaxSendBytes - len;
     iov[i].iov_base = const_cast<uint8_t*>(spans[i].data);
-    iov[i].iov_len = spans[i].len;
-    len += spans[i].len;
+    iov[i].iov_len = take;
+    len += take;
+    if (len == kMaxSendBytes) {
+      n_iov = i + 1;
+      break;
+    }
   }
   msghdr msg{};
   msg.msg_iov = iov;

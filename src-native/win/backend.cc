@@ -326,7 +326,8 @@ Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) 
     uint32_t st = impl_->io.Inline(ep->h, afd::IOCTL_AFD_RECEIVE, &info, sizeof info, &n, &pended);
     if (pended) {
       impl_->StartFallback(*ep);
-      if (st == nt::kCancelled) continue;  // nothing moved: the fallback path waits
+      if (n > 0) return Done(static_cast<double>(n));  // what it read before the cancel counts
+      if (st == nt::kCancelled) continue;              // nothing moved: the fallback path waits
     }
     if (nt::Success(st) && n == 0 && ep->reset != 0) {
       st = ep->reset;
@@ -344,6 +345,14 @@ Outcome Backend::Recv(uint32_t id, uint8_t* data, size_t len, uint32_t request) 
 Outcome Backend::Send(uint32_t id, const Span* spans, size_t count, uint32_t request) {
   Endpoint* ep = impl_->Live(id);
   if (ep == nullptr) return Failed(nt::kInvalidHandle);
+  if (count == 0) {
+    if (ep->fallback && ep->fallback->send == nullptr && ep->fallback->sent > 0) {
+      double n = static_cast<double>(ep->fallback->sent);
+      ep->fallback->sent = 0;
+      return Done(n);
+    }
+    return Failed(nt::kInvalidParameter);
+  }
   afd::WsaBuf bufs[kMaxSpans];
   uint32_t n_bufs = 0;
   size_t room = win::kMaxSendBytes;
@@ -456,15 +465,15 @@ void Backend::Cancel(uint32_t id, uint32_t request) {
 }
 
 // Cancels only what may be cut short: polls, accepts, connects and the
-// fallback's receive, each by its own IO_STATUS_BLOCK. A graceful
-// PARTIAL_DISCONNECT and a fallback send are left to finish (whether a
-// cancelled disconnect turns into a reset is undocumented); closing the
-// handle ends whatever remains.
+// fallback's receives and sends (whose bytes no caller counted yet), each by
+// its own IO_STATUS_BLOCK. A graceful PARTIAL_DISCONNECT is left to finish
+// (whether a cancelled disconnect turns into a reset is undocumented);
+// closing the handle ends whatever remains.
 void Backend::Close(uint32_t id) {
   Endpoint* ep = impl_->Live(id);
   if (ep == nullptr) return;
   for (Request* r : ep->held) {
-    if (r->op == Op::kPoll || r->op == Op::kAccept || r->op == Op::kConnect || r->op == Op::kRecv)
+    if (r->op != Op::kShutdown && r->op != Op::kWake)
       impl_->io.Cancel(ep->h, r);
   }
   impl_->io.Close(ep->h);

@@ -23,6 +23,7 @@ struct Fallback {
   bool has_result = false;
   uint32_t recv_error = 0;
   uint32_t send_error = 0;  // an overlapped send failed: the next send reports it
+  size_t sent = 0;          // bytes the last overlapped send moved, for the caller's next call
   // JS waits for `recv` / `send` to finish (request id, cancelled).
   struct Wait {
     uint32_t request;

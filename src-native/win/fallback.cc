@@ -8,7 +8,10 @@
 //   JS when it asks again. The poll first means an idle connection holds no
 //   receive buffer here either.
 // - Sends copy into a buffer the library owns (at most 1 MiB) and go out
-//   overlapped, one at a time; the next send waits for it.
+//   overlapped, one at a time. The caller waits for the kernel's answer and
+//   then calls again from the same offset; that call is told how many of
+//   its bytes went (so a close that cancels the send loses no byte it
+//   reported as written).
 // So no kernel request ever holds JS memory on this path either. Wine runs
 // it for real with the 'wine-blocking' dialect (endpoints left blocking).
 #include <cstring>
@@ -106,6 +109,13 @@ Outcome Backend::Impl::FallbackSend(uint32_t id, const afd::WsaBuf* bufs, uint32
     f.send_waits.push_back(Fallback::Wait{request, false});
     return Pending();
   }
+  if (f.sent > 0) {
+    // The send that finished went out from a copy of these very bytes (JS
+    // calls again from the same offset after its wait settles): taken.
+    size_t n = f.sent;
+    f.sent = 0;
+    return Done(static_cast<double>(n));
+  }
   size_t total = 0;
   for (uint32_t i = 0; i < count; i++) total += bufs[i].len;
   if (total == 0) return Done(0);
@@ -118,10 +128,11 @@ Outcome Backend::Impl::FallbackSend(uint32_t id, const afd::WsaBuf* bufs, uint32
   }
   r->buf = afd::WsaBuf{static_cast<uint32_t>(total), r->data.get()};
   uint32_t st = dialect->send_async(io, ep.h, r);
-  if (st == nt::kPending) {  // the bytes are the library's now: taken
+  if (st == nt::kPending) {  // the caller waits for it: bytes count once the kernel says so
     Hold(r);
     f.send = r;
-    return Done(static_cast<double>(total));
+    f.send_waits.push_back(Fallback::Wait{request, false});
+    return Pending();
   }
   if (nt::Warning(st)) {
     Orphan(r);
@@ -129,7 +140,7 @@ Outcome Backend::Impl::FallbackSend(uint32_t id, const afd::WsaBuf* bufs, uint32
   }
   std::unique_ptr<Request> owned(r);
   if (!nt::Success(st)) return Failed(st);
-  return Done(static_cast<double>(r->iosb.Information > 0 ? r->iosb.Information : total));
+  return Done(static_cast<double>(r->iosb.Information));
 }
 
 void Backend::Impl::FallbackCompleted(Request* r, uint32_t st, uint64_t info, std::vector<Settled>& out) {
@@ -139,7 +150,7 @@ void Backend::Impl::FallbackCompleted(Request* r, uint32_t st, uint64_t info, st
   Fallback& f = *ep->fallback;
   if (r->op == Op::kRecv) {
     f.recv = nullptr;
-    if (!ep->closed && nt::Success(st)) {
+    if (!ep->closed && (nt::Success(st) || info > 0)) {  // bytes read before a cancel count
       f.bytes = std::move(r->data);
       f.pos = 0;
       f.len = static_cast<size_t>(info);
@@ -152,7 +163,26 @@ void Backend::Impl::FallbackCompleted(Request* r, uint32_t st, uint64_t info, st
     return;
   }
   f.send = nullptr;
-  if (!nt::Success(st) && f.send_error == 0) f.send_error = st;
+  if (!ep->closed && (nt::Success(st) || info > 0)) f.sent += static_cast<size_t>(info);
+  if (!ep->closed && nt::Success(st) && info > 0 && info < r->buf.len) {
+    // A partial completion: the rest goes out next, from the same copy.
+    Request* rest = NewRequest(r->ep, 0, Op::kSend);
+    rest->data = std::move(r->data);
+    rest->buf = afd::WsaBuf{static_cast<uint32_t>(r->buf.len - info), r->buf.buf + info};
+    uint32_t s2 = dialect->send_async(io, ep->h, rest);
+    if (s2 == nt::kPending) {
+      Hold(rest);
+      f.send = rest;
+      return;  // the waits (and a deferred shutdown) wait for the rest
+    }
+    if (nt::Warning(s2)) {
+      Orphan(rest);
+    } else {
+      if (nt::Success(s2)) f.sent += static_cast<size_t>(rest->iosb.Information);
+      delete rest;
+    }
+  }
+  if (!nt::Success(st) && f.sent == 0 && f.send_error == 0) f.send_error = st;
   SettleWaits(f.send_waits, ep->closed, out);
   if (f.shutdown_request != 0) {
     uint32_t request = f.shutdown_request;

@@ -105,15 +105,35 @@ uint32_t Io::Async(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* 
   return st;
 }
 
+// The event can be signalled by an earlier call that finished inline (an
+// auto-reset event nobody waited for), so only the IO_STATUS_BLOCK says when
+// the call is done: the kernel writes Status before it sets the event.
+bool Io::Await(IO_STATUS_BLOCK& iosb, DWORD ms) {
+  const volatile NTSTATUS* status = &iosb.Status;
+  DWORD start = GetTickCount();
+  while (static_cast<uint32_t>(*status) == nt::kPending) {
+    DWORD left = INFINITE;
+    if (ms != INFINITE) {
+      DWORD spent = GetTickCount() - start;
+      if (spent >= ms) return false;
+      left = ms - spent;
+    }
+    WaitForSingleObject(event_, left);
+  }
+  MemoryBarrier();
+  return true;
+}
+
 uint32_t Io::Sync(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* out, ULONG out_len, ULONG_PTR* info) {
   IO_STATUS_BLOCK iosb{};
+  iosb.Status = static_cast<NTSTATUS>(nt::kPending);  // until the kernel writes the outcome (Await)
   int64_t start = tracer_.Start();
   uint32_t st = static_cast<uint32_t>(
       nt::NtDeviceIoControlFile(h, event_, nullptr, nullptr, &iosb, code, const_cast<void*>(in), in_len, out, out_len));
   if (st == nt::kPending) {
     // Local control calls finish at once; Windows may still report them as
     // pending (BIND does on overlapped endpoints).
-    WaitForSingleObject(event_, INFINITE);
+    Await(iosb, INFINITE);
     st = static_cast<uint32_t>(iosb.Status);
   }
   Trace(code, h, st, in, in_len, start, iosb.Information);
@@ -123,6 +143,7 @@ uint32_t Io::Sync(HANDLE h, uint32_t code, const void* in, ULONG in_len, void* o
 
 uint32_t Io::Inline(HANDLE h, uint32_t code, const void* in, ULONG in_len, ULONG_PTR* info, bool* pended) {
   IO_STATUS_BLOCK iosb{};
+  iosb.Status = static_cast<NTSTATUS>(nt::kPending);  // until the kernel writes the outcome (Await)
   int64_t start = tracer_.Start();
   uint32_t st = static_cast<uint32_t>(
       nt::NtDeviceIoControlFile(h, event_, nullptr, nullptr, &iosb, code, const_cast<void*>(in), in_len, nullptr, 0));
@@ -136,9 +157,9 @@ uint32_t Io::Inline(HANDLE h, uint32_t code, const void* in, ULONG in_len, ULONG
     // A cancelled AFD receive or send completes at once. The bound only
     // decides when to say so: until the call completes, the kernel owns
     // `iosb` and the caller's buffers, so this thread may not return before.
-    if (WaitForSingleObject(event_, kCancelWaitMs) == WAIT_TIMEOUT) {
+    if (!Await(iosb, kCancelWaitMs)) {
       if (tracer_.On()) tracer_.Nt("WaitForSingleObject", nullptr, 0, HandleValue(h), 0x102 /* STATUS_TIMEOUT */, nullptr, 0, cstart);
-      WaitForSingleObject(event_, INFINITE);
+      Await(iosb, INFINITE);
     }
     st = static_cast<uint32_t>(iosb.Status);
     if (tracer_.On()) tracer_.Resumed("NtDeviceIoControlFile", IoctlName(code), code, HandleValue(h), st, in, in_len, start, iosb.Information);

@@ -44,6 +44,8 @@ class Io {
   uint32_t Close(HANDLE h);
 
  private:
+  // Waits until the call behind `iosb` has finished, at most `ms`.
+  bool Await(IO_STATUS_BLOCK& iosb, DWORD ms);
   void Trace(uint32_t code, HANDLE h, uint32_t status, const void* in, ULONG in_len, int64_t start,
              uint64_t information);
   Tracer& tracer_;
